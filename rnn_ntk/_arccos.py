@@ -1,0 +1,85 @@
+"""Arc-cosine kernels of ReLU and their cancellation-free "1 - kappa" forms (SPEC §2-3).
+
+For pre-activations (u, u') ~ N(0, [[a, s], [s, a']]) with rho = s / sqrt(a a') = cos(theta):
+
+    E[relu(u) relu(u')]   = sqrt(a a') / 2 * kappa1(rho)
+    E[step(u) step(u')]   = kappa0(rho) / 2
+
+    kappa1(rho) = (sqrt(1 - rho^2) + (pi - arccos rho) rho) / pi
+    kappa0(rho) = (pi - arccos rho) / pi = 1/2 + arcsin(rho) / pi   (the paper's Sigma, eq. 28)
+
+In the paper's regime rho -> 1, so the functions here take ``omr = 1 - rho`` (computed
+upstream without subtracting nearly equal numbers) and return ``1 - kappa`` directly:
+
+    theta       = 2 arcsin(sqrt(omr / 2))
+    1 - kappa0  = theta / pi
+    1 - kappa1  = (pi * omr - (sin theta - theta cos theta)) / pi
+
+with ``sin t - t cos t`` from its Taylor series for small t.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+__all__ = [
+    "kappa0",
+    "kappa1",
+    "theta_from_omr",
+    "one_minus_kappa0",
+    "one_minus_kappa1",
+    "sin_minus_tcos",
+]
+
+# Below this angle sin t - t cos t (~ t^3/3) is summed from its series: the truncation
+# error after the t^13 term is below 1e-17 relative there, while the direct form loses
+# ~3 eps / t^2 relative to cancellation.
+_SERIES_THETA = 0.25
+# sin t - t cos t = sum_k (-1)^(k+1) (2k) / (2k+1)! t^(2k+1), k >= 1.
+_SERIES = tuple((-1) ** (k + 1) * (2 * k) / math.factorial(2 * k + 1) for k in range(1, 7))
+
+
+def sin_minus_tcos(t: Float[Array, "..."]) -> Float[Array, "..."]:
+    """sin t - t cos t for t in [0, pi], accurate to a few ulp also as t -> 0."""
+    t2 = t * t
+    poly = jnp.zeros_like(t)
+    for c in reversed(_SERIES):
+        poly = poly * t2 + c
+    small = t * t2 * poly
+    direct = jnp.sin(t) - t * jnp.cos(t)
+    return jnp.where(t < _SERIES_THETA, small, direct)
+
+
+def theta_from_omr(omr: Float[Array, "..."]) -> Float[Array, "..."]:
+    """The angle theta = arccos(1 - omr) computed as 2 arcsin(sqrt(omr / 2)).
+
+    ``omr`` is clipped to [0, 2] (rounding can push it a few ulp outside).
+    """
+    half = jnp.clip(omr, 0.0, 2.0) * 0.5
+    return 2.0 * jnp.arcsin(jnp.sqrt(half))
+
+
+def one_minus_kappa0(theta: Float[Array, "..."]) -> Float[Array, "..."]:
+    """1 - kappa0 = theta / pi."""
+    return theta / jnp.pi
+
+
+def one_minus_kappa1(omr: Float[Array, "..."], theta: Float[Array, "..."]) -> Float[Array, "..."]:
+    """1 - kappa1 = (pi (1 - rho) - (sin theta - theta cos theta)) / pi, without cancellation."""
+    omr = jnp.clip(omr, 0.0, 2.0)
+    return (jnp.pi * omr - sin_minus_tcos(theta)) / jnp.pi
+
+
+def kappa0(rho: Float[Array, "..."]) -> Float[Array, "..."]:
+    """kappa0(rho) = (pi - arccos rho) / pi (direct form, for moderate rho)."""
+    rho = jnp.clip(rho, -1.0, 1.0)
+    return (jnp.pi - jnp.arccos(rho)) / jnp.pi
+
+
+def kappa1(rho: Float[Array, "..."]) -> Float[Array, "..."]:
+    """kappa1(rho) = (sqrt(1 - rho^2) + (pi - arccos rho) rho) / pi (direct form)."""
+    rho = jnp.clip(rho, -1.0, 1.0)
+    return (jnp.sqrt(1.0 - rho * rho) + (jnp.pi - jnp.arccos(rho)) * rho) / jnp.pi

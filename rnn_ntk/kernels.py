@@ -1,0 +1,403 @@
+r"""Infinite-width kernels of the ReLU Elman RNN: K^l, F^l and H^inf (SPEC §2-3).
+
+For a pair of sequences (x, x') with G_l = <X_l, X'_l>, l = 1..L:
+
+    S^l   = sw2 K^{l-1} + sa2 G_l + sb2                      (m * Cov(u_l(x), u_l(x')))
+    rho_l = S^l / sqrt(S^l(x,x) S^l(x',x'))
+    K^l   = 1/2 sqrt(S^l(x,x) S^l(x',x')) kappa1(rho_l)       (paper eq. 25)
+    F^L   = sB2/2 kappa0(rho_L),  F^l = F^{l+1} sw2/2 kappa0(rho_l)   (paper eq. 27-28)
+    H^inf = sum_l F^l K^{l-1}                                 (the W block)
+
+with K^0 = s02/2 (h0="random") or 0 (h0="zero"). The Gram path is the one-pass form
+(SPEC §2): a forward scan carries per pair
+
+    U_l = U_{l-1} c_{l-1} + inc_l,   c_k = sw2/2 kappa0(rho_k),   H = sB2/2 kappa0(rho_L) U_L
+
+where inc_l = w_W K^{l-1} + w_A G_l + w_b (+ w_M0 sw2/2 at l = 1) sums the requested
+blocks (w = 1 in the standard parameterisation, w = sigma^2 of the block in the NTK
+parameterisation), and the B block adds w_B K^L. Memory is O(n1 n2), no L factor.
+
+Numerics (SPEC §3): instead of K^l(x,x') the scan carries the Cauchy-Schwarz defect
+E^l = sqrt(K^l(x,x) K^l(x',x')) - K^l(x,x') >= 0, and the defect of S^l is
+
+    sqrt(S(x,x) S(x',x')) - S(x,x') = |v||v'| ||v/|v| - v'/|v'|||^2 / 2 + sw2 E^{l-1}
+
+with the per-sample vectors v = (sqrt(sw2 K^{l-1}(x,x)), sqrt(sa2) X_l, sqrt(sb2)). Then
+1 - rho, 1 - kappa0 and 1 - kappa1 follow without subtracting nearly equal numbers
+(``rnn_ntk._arccos``), which keeps float32 accurate in the paper's degenerate regime
+(rho -> 1 as L grows).
+
+Zero variance: if S^l(x,x) = 0 (h0="zero", no bias and X_1..X_l = 0), then u_l(x) = 0
+exactly at every width, so K^l(x, .) = 0 and the ReLU derivative is taken as 0 at 0 (as
+``jax.nn.relu`` does): kappa0 is 0 for such pairs and rho is reported as 0. The result is
+finite, and equals the finite-width network's kernels exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Sequence
+from typing import Literal, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from jaxtyping import Array, Float
+
+from rnn_ntk._arccos import one_minus_kappa1, theta_from_omr
+from rnn_ntk._inputs import as_pair, is_traced
+from rnn_ntk.config import BLOCKS, RNNConfig
+
+__all__ = ["ntk", "kernels", "nngp", "Kernels", "block_weights"]
+
+DEFAULT_TILE = 512
+
+
+class Kernels(NamedTuple):
+    """Per-step diagonstics of SPEC §2 for every pair (a jax pytree).
+
+    Attributes:
+      K: forward correlations K^0..K^L, shape (L+1, n1, n2) (lim <h_l(x), h_l(x')>).
+      F: backward correlations F^1..F^L, shape (L, n1, n2) (lim <delta_l(x), delta_l(x')>).
+      rho: pre-activation correlations rho_1..rho_L, shape (L, n1, n2).
+      one_minus_rho: 1 - rho_l computed without cancellation, shape (L, n1, n2).
+      H: H^inf = sum_l F^l K^{l-1}, shape (n1, n2).
+    """
+
+    K: Float[Array, "Lp1 n1 n2"]
+    F: Float[Array, "L n1 n2"]
+    rho: Float[Array, "L n1 n2"]
+    one_minus_rho: Float[Array, "L n1 n2"]
+    H: Float[Array, "n1 n2"]
+
+
+class _Prep(NamedTuple):
+    """Per-sample quantities, step-major: z_l = v_l/|v_l|, |v_l| = sqrt(S^l(x,x)), X_l."""
+
+    z: Float[Array, "n L k"]
+    nv: Float[Array, "n L"]
+    X: Float[Array, "n L d"]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Spec:
+    """Static description of one per-pair recursion (hashable: a jit cache key)."""
+
+    sw2: float
+    sa2: float
+    sb2: float
+    sB2: float
+    k0: float
+    w: tuple[float, float, float, float, float]  # weights of W, A, b, B, M0
+    mode: Literal["H", "steps", "diag"]
+
+
+def block_weights(
+    cfg: RNNConfig, L: int, blocks: Sequence[str], parameterization: str
+) -> tuple[float, float, float, float, float]:
+    """Weights (w_W, w_A, w_b, w_B, w_M0) with which each block enters the summed NTK.
+
+    Args:
+      cfg: the network.
+      L: sequence length (resolves sa2="paper").
+      blocks: the trained blocks, any non-empty subset of {"W", "A", "b", "B", "M0"}.
+      parameterization: "standard" (weight 1, SPEC §2) or "ntk" (weight sigma^2 of the block).
+    Returns:
+      One weight per block of ``BLOCKS``; 0 for blocks not requested.
+    """
+    if isinstance(blocks, str):
+        blocks = (blocks,)
+    blocks = tuple(blocks)
+    if not blocks:
+        raise ValueError(f"blocks must name at least one of {BLOCKS}, got an empty sequence.")
+    unknown = [b for b in blocks if b not in BLOCKS]
+    if unknown:
+        raise ValueError(f"unknown block(s) {unknown} in blocks; choose from {BLOCKS}.")
+    if len(set(blocks)) != len(blocks):
+        raise ValueError(f"blocks {blocks} names a block twice; each block counts once.")
+    if "M0" in blocks and cfg.h0 == "zero":
+        raise ValueError(
+            "block 'M0' exists only with h0='random' (h0='zero' has no M0); drop it from "
+            "blocks or use RNNConfig(h0='random')."
+        )
+    if parameterization not in ("standard", "ntk"):
+        raise ValueError(
+            f"parameterization must be 'standard' or 'ntk', got {parameterization!r}."
+        )
+    scale = (lambda b: cfg.variance(b, L)) if parameterization == "ntk" else (lambda b: 1.0)
+    return tuple(scale(b) if b in blocks else 0.0 for b in BLOCKS)  # type: ignore[return-value]
+
+
+def _spec(cfg: RNNConfig, L: int, w, mode) -> _Spec:
+    return _Spec(cfg.sw2, cfg.resolve_sa2(L), cfg.sb2, cfg.sB2, cfg.k0, tuple(w), mode)
+
+
+def _prepare(spec: _Spec, x: Float[Array, "n L d"]) -> _Prep:
+    """Per-sample diagonal chain K^l(x,x) and the unit vectors v_l/|v_l| (SPEC §3)."""
+    sq = jnp.sum(x * x, axis=-1)  # (n, L)
+
+    def step(d_prev, sq_l):
+        a = spec.sw2 * d_prev + spec.sa2 * sq_l + spec.sb2
+        return a / 2.0, (a, d_prev)
+
+    d0 = jnp.full(x.shape[:1], spec.k0, dtype=x.dtype)
+    _, (a, d_prev) = lax.scan(step, d0, sq.T)
+    a, d_prev = a.T, d_prev.T  # (n, L): S^l(x,x) and K^{l-1}(x,x)
+    nv = jnp.sqrt(a)
+    parts = []
+    if spec.sw2 > 0:
+        parts.append(jnp.sqrt(spec.sw2 * d_prev)[..., None])
+    if spec.sa2 > 0:
+        parts.append(np.sqrt(spec.sa2) * x)
+    if spec.sb2 > 0:
+        parts.append(jnp.full(a.shape + (1,), np.sqrt(spec.sb2), dtype=x.dtype))
+    v = jnp.concatenate(parts, axis=-1) if parts else jnp.zeros(a.shape + (0,), x.dtype)
+    z = v / jnp.where(nv > 0, nv, 1.0)[..., None]
+    return _Prep(z=z, nv=nv, X=x)
+
+
+def _pair(spec: _Spec, r: _Prep, c: _Prep):
+    """The per-pair forward scan over l = 1..L (one pair; vmapped into Grams)."""
+    wW, wA, wb, wB, wM0 = spec.w
+    dt = r.nv.dtype
+
+    def step(carry, inp):
+        E, Kprev, U, cprev = carry
+        zr, zc, nr, nc, Xr, Xc = inp
+        sq = nr * nc  # sqrt(S(x,x) S(x',x'))
+        ok = sq > 0
+        diff = zr - zc
+        defect_s = 0.5 * sq * jnp.sum(diff * diff) + spec.sw2 * E
+        omr = jnp.where(ok, defect_s / jnp.where(ok, sq, 1.0), 1.0)  # 1 - rho
+        theta = theta_from_omr(omr)
+        k0 = jnp.where(ok, 1.0 - theta / jnp.pi, 0.0)
+        E = jnp.where(ok, 0.5 * sq * one_minus_kappa1(omr, theta), 0.0)
+        K = 0.5 * sq - E  # K^l
+        inc = wW * Kprev
+        if wA:
+            inc = inc + wA * jnp.sum(Xr * Xc)
+        if wb:
+            inc = inc + wb
+        U = U * cprev + inc
+        H = 0.5 * spec.sB2 * k0 * U + wB * K
+        if spec.mode == "H":
+            out = None
+        elif spec.mode == "steps":
+            out = H
+        else:
+            out = (K, k0, omr)
+        return (E, K, U, 0.5 * spec.sw2 * k0), (out, H)
+
+    zero = jnp.zeros((), dt)
+    # U_0 c_0 carries the M0 block into U_1: U_1 = inc_1 + w_M0 sw2/2.
+    init = (zero, jnp.asarray(spec.k0, dt), jnp.asarray(wM0 * spec.sw2 / 2.0, dt), jnp.ones((), dt))
+    xs = (r.z, c.z, r.nv, c.nv, r.X, c.X)
+    _, (out, Hs) = lax.scan(step, init, xs)
+    if spec.mode == "H":
+        return Hs[-1]
+    if spec.mode == "steps":
+        return out
+    K, k0, omr = out
+    K = jnp.concatenate([jnp.asarray(spec.k0, dt)[None], K])
+    cs = jnp.concatenate([0.5 * spec.sw2 * k0[:-1], jnp.ones((1,), dt)])
+    F = 0.5 * spec.sB2 * k0[-1] * jnp.cumprod(cs[::-1])[::-1]
+    return K, F, 1.0 - omr, omr, Hs[-1]
+
+
+def _tile_body(spec: _Spec, r: _Prep, c: _Prep):
+    """All pairs of a row tile and a column tile: leaves of shape (*lead, T1, T2)."""
+    f = functools.partial(_pair, spec)
+    out = jax.vmap(jax.vmap(f, (None, 0)), (0, None))(r, c)
+    return jax.tree.map(lambda a: jnp.moveaxis(a, (0, 1), (-2, -1)), out)
+
+
+_tile = jax.jit(_tile_body, static_argnums=0)
+
+
+def _pad(p: _Prep, n_to: int) -> _Prep:
+    n = p.nv.shape[0]
+    if n == n_to:
+        return p
+    return jax.tree.map(lambda a: jnp.pad(a, [(0, n_to - n)] + [(0, 0)] * (a.ndim - 1)), p)
+
+
+def _slice(p: _Prep, start: int, size: int) -> _Prep:
+    return jax.tree.map(lambda a: lax.dynamic_slice_in_dim(a, start, size, axis=0), p)
+
+
+def _gram(spec: _Spec, p1: _Prep, p2: _Prep | None, tile_size: int):
+    """Evaluates ``_pair`` over all pairs in tiles of at most tile_size x tile_size.
+
+    With ``p2 is None`` the Gram is symmetric and only tiles on or above the diagonal are
+    computed (the per-pair recursion is exactly symmetric, so mirroring is exact).
+    Eagerly, tiles are computed one at a time into a host buffer (peak memory ~ the
+    output); under tracing (inside a user's jit) they are mapped with ``lax.map``.
+    """
+    symmetric = p2 is None
+    p2 = p1 if symmetric else p2
+    n1, n2 = p1.nv.shape[0], p2.nv.shape[0]
+    one = jax.tree.map(lambda a: a[:1], p1)
+    lead_shapes = jax.eval_shape(lambda r: _tile_body(spec, r, r), one)
+    if n1 == 0 or n2 == 0:
+        return jax.tree.map(lambda s: jnp.zeros(s.shape[:-2] + (n1, n2), s.dtype), lead_shapes)
+    T1, T2 = min(tile_size, n1), min(tile_size, n2)
+    if symmetric:
+        T1 = T2 = min(T1, T2)
+    nb1, nb2 = -(-n1 // T1), -(-n2 // T2)
+    p1 = _pad(p1, nb1 * T1)
+    p2 = p1 if symmetric else _pad(p2, nb2 * T2)
+    if symmetric:
+        ij = [(i, j) for i in range(nb1) for j in range(i, nb2)]
+    else:
+        ij = [(i, j) for i in range(nb1) for j in range(nb2)]
+
+    if is_traced(*jax.tree.leaves((p1, p2))):
+        I = jnp.asarray([a for a, _ in ij])
+        J = jnp.asarray([b for _, b in ij])
+        tiles = lax.map(
+            lambda k: _tile_body(spec, _slice(p1, k[0] * T1, T1), _slice(p2, k[1] * T2, T2)),
+            (I, J),
+        )
+
+        def assemble(t, s):
+            lead = s.shape[:-2]
+            t = jnp.moveaxis(t, 0, len(lead))  # (*lead, ntiles, T1, T2)
+            full = jnp.zeros(lead + (nb1, nb2, T1, T2), t.dtype)
+            full = full.at[..., I, J, :, :].set(t)
+            if symmetric:
+                full = full.at[..., J, I, :, :].set(jnp.swapaxes(t, -1, -2))
+            nl = len(lead)
+            full = jnp.moveaxis(full, nl + 1, nl + 2).reshape(lead + (nb1 * T1, nb2 * T2))
+            return full[..., :n1, :n2]
+
+        return jax.tree.map(assemble, tiles, lead_shapes)
+
+    bufs = jax.tree.map(lambda s: np.empty(s.shape[:-2] + (n1, n2), s.dtype), lead_shapes)
+    for i, j in ij:
+        t = _tile(spec, _slice(p1, i * T1, T1), _slice(p2, j * T2, T2))
+        r0, c0 = i * T1, j * T2
+        r1, c1 = min(r0 + T1, n1), min(c0 + T2, n2)
+
+        def put(buf, tile, r0=r0, r1=r1, c0=c0, c1=c1):
+            tile = np.asarray(tile)
+            buf[..., r0:r1, c0:c1] = tile[..., : r1 - r0, : c1 - c0]
+            if symmetric and r0 != c0:
+                buf[..., c0:c1, r0:r1] = np.swapaxes(tile, -1, -2)[..., : c1 - c0, : r1 - r0]
+
+        jax.tree.map(put, bufs, t)
+    return jax.tree.map(jnp.asarray, bufs)
+
+
+def _run(x1, x2, cfg, w, mode, tile_size, dtype):
+    if not isinstance(cfg, RNNConfig):
+        raise TypeError(f"cfg must be an RNNConfig, got {type(cfg).__name__}.")
+    if isinstance(tile_size, bool) or not isinstance(tile_size, int) or tile_size < 1:
+        raise ValueError(f"tile_size must be a positive int, got {tile_size!r}.")
+    a, b, _ = as_pair(x1, x2, dtype)
+    L = a.shape[1]
+    w = w(L) if callable(w) else w
+    spec = _spec(cfg, L, w, mode)
+    p1 = _prepare(spec, a)
+    p2 = None if b is None else _prepare(spec, b)
+    return _gram(spec, p1, p2, tile_size)
+
+
+def ntk(
+    x1: Float[Array, "n1 L d"],
+    x2: Float[Array, "n2 L d"] | None = None,
+    cfg: RNNConfig = RNNConfig(),
+    *,
+    blocks: Sequence[str] = ("W",),
+    parameterization: Literal["standard", "ntk"] = "standard",
+    steps: bool = False,
+    tile_size: int = DEFAULT_TILE,
+    dtype: object | None = None,
+) -> Float[Array, "n1 n2"] | Float[Array, "L n1 n2"]:
+    """The infinite-width NTK of the RNN: H^inf = sum_l F^l K^{l-1} and its other blocks.
+
+    Implements the one-pass form of SPEC §2 (paper eqs. 23-28; H^inf of Theorem 3 for
+    ``blocks=("W",)``): per block, the m -> inf limit of <dg(x)/dP, dg(x')/dP>,
+
+        W: sum_l F^l K^{l-1}   A: sum_l F^l G_l   b: sum_l F^l   B: K^L   M0: F^1 sw2/2
+
+    summed over ``blocks``. In the NTK parameterisation each block is multiplied by its
+    sigma^2 (sw2, sa2, sb2, sB2, s02).
+
+    Args:
+      x1: sequences, shape (n1, L, d).
+      x2: sequences, shape (n2, L, d); ``None`` for the symmetric Gram of x1 (each pair is
+        computed once).
+      cfg: the network.
+      blocks: trained parameter blocks, any subset of {"W", "A", "b", "B", "M0"}.
+      parameterization: "standard" (the paper's, SPEC §2) or "ntk".
+      steps: if True, return the sequence-labelling kernels H^(l) for l = 1..L (output
+        read at step l, paper Remark 3.2), shape (L, n1, n2), from the same single pass.
+      tile_size: pairs are evaluated in tiles of at most tile_size x tile_size; memory
+        beyond the output is O(tile_size^2).
+      dtype: compute dtype; default float64 when ``jax_enable_x64`` is on, else float32.
+        Both use the cancellation-free recursion of SPEC §3.
+    Returns:
+      The kernel, shape (n1, n2), or (L, n1, n2) with ``steps=True``.
+    """
+    mode = "steps" if steps else "H"
+    w = functools.partial(_weights_for, cfg, blocks, parameterization)
+    return _run(x1, x2, cfg, w, mode, tile_size, dtype)
+
+
+def _weights_for(cfg, blocks, parameterization, L):
+    return block_weights(cfg, L, blocks, parameterization)
+
+
+def kernels(
+    x1: Float[Array, "n1 L d"],
+    x2: Float[Array, "n2 L d"] | None = None,
+    cfg: RNNConfig = RNNConfig(),
+    *,
+    tile_size: int = DEFAULT_TILE,
+    dtype: object | None = None,
+) -> Kernels:
+    """Per-step forward and backward correlations K^l, F^l, rho_l and H^inf (SPEC §2).
+
+    K^l is paper eq. 25 (Theorem 5), F^l = sB2/2 kappa0(rho_L) prod_{k=l}^{L-1} sw2/2
+    kappa0(rho_k) is eq. 27-28 (Theorem 6), and H = sum_l F^l K^{l-1} is the W block of
+    ``ntk``. These are diagnostics: memory is O(L n1 n2).
+
+    Args:
+      x1: sequences, shape (n1, L, d).
+      x2: sequences, shape (n2, L, d), or ``None`` for x1 against itself.
+      cfg: the network.
+      tile_size: see ``ntk``.
+      dtype: see ``ntk``.
+    Returns:
+      A ``Kernels`` tuple with K (L+1, n1, n2), F (L, n1, n2), rho, one_minus_rho
+      (L, n1, n2) and H (n1, n2).
+    """
+    w = (1.0, 0.0, 0.0, 0.0, 0.0)
+    K, F, rho, omr, H = _run(x1, x2, cfg, w, "diag", tile_size, dtype)
+    return Kernels(K=K, F=F, rho=rho, one_minus_rho=omr, H=H)
+
+
+def nngp(
+    x1: Float[Array, "n1 L d"],
+    x2: Float[Array, "n2 L d"] | None = None,
+    cfg: RNNConfig = RNNConfig(),
+    *,
+    tile_size: int = DEFAULT_TILE,
+    dtype: object | None = None,
+) -> Float[Array, "n1 n2"]:
+    """K^L = lim <h_L(x), h_L(x')>: the NNGP kernel of the last hidden state (eq. 25).
+
+    Equals the B block of the NTK in the standard parameterisation.
+
+    Args:
+      x1: sequences, shape (n1, L, d).
+      x2: sequences, shape (n2, L, d), or ``None`` for x1 against itself.
+      cfg: the network.
+      tile_size: see ``ntk``.
+      dtype: see ``ntk``.
+    Returns:
+      K^L, shape (n1, n2).
+    """
+    return _run(x1, x2, cfg, (0.0, 0.0, 0.0, 1.0, 0.0), "H", tile_size, dtype)
