@@ -8,8 +8,8 @@ For pre-activations (u, u') ~ N(0, [[a, s], [s, a']]) with rho = s / sqrt(a a') 
     kappa1(rho) = (sqrt(1 - rho^2) + (pi - arccos rho) rho) / pi
     kappa0(rho) = (pi - arccos rho) / pi = 1/2 + arcsin(rho) / pi   (the paper's Sigma, eq. 28)
 
-In the paper's regime rho -> 1, so the functions here take ``omr = 1 - rho`` (computed
-upstream without subtracting nearly equal numbers) and return ``1 - kappa`` directly:
+In the paper's regime rho -> 1, so ``arccos_terms`` takes ``omr = 1 - rho`` (computed
+upstream without subtracting nearly equal numbers) and returns ``1 - kappa`` directly:
 
     theta       = 2 arcsin(sqrt(omr / 2))
     1 - kappa0  = theta / pi
@@ -26,11 +26,9 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 __all__ = [
+    "arccos_terms",
     "kappa0",
     "kappa1",
-    "theta_from_omr",
-    "one_minus_kappa0",
-    "one_minus_kappa1",
     "sin_minus_tcos",
 ]
 
@@ -42,35 +40,40 @@ _SERIES_THETA = 0.25
 _SERIES = tuple((-1) ** (k + 1) * (2 * k) / math.factorial(2 * k + 1) for k in range(1, 7))
 
 
-def sin_minus_tcos(t: Float[Array, "..."]) -> Float[Array, "..."]:
-    """sin t - t cos t for t in [0, pi], accurate to a few ulp also as t -> 0."""
+def _series(t):
     t2 = t * t
     poly = jnp.zeros_like(t)
     for c in reversed(_SERIES):
         poly = poly * t2 + c
-    small = t * t2 * poly
-    direct = jnp.sin(t) - t * jnp.cos(t)
-    return jnp.where(t < _SERIES_THETA, small, direct)
+    return t * t2 * poly
 
 
-def theta_from_omr(omr: Float[Array, "..."]) -> Float[Array, "..."]:
-    """The angle theta = arccos(1 - omr) computed as 2 arcsin(sqrt(omr / 2)).
+def sin_minus_tcos(t: Float[Array, "..."]) -> Float[Array, "..."]:
+    """sin t - t cos t for t in [0, pi], accurate to a few ulp also as t -> 0."""
+    return jnp.where(t < _SERIES_THETA, _series(t), jnp.sin(t) - t * jnp.cos(t))
 
-    ``omr`` is clipped to [0, 2] (rounding can push it a few ulp outside).
+
+def arccos_terms(
+    omr: Float[Array, "..."],
+) -> tuple[Float[Array, "..."], Float[Array, "..."], Float[Array, "..."]]:
+    """(theta, 1 - kappa0, 1 - kappa1) at rho = 1 - omr with one transcendental call.
+
+    With s = sin(theta/2) = sqrt(omr/2) and c = cos(theta/2) = sqrt(1 - omr/2):
+    theta = 2 arcsin(s), sin theta = 2 s c and cos theta = 1 - omr, so no sin/cos is
+    evaluated; below theta = 0.25 the series of sin t - t cos t is used instead.
+
+    Args:
+      omr: 1 - rho, any shape; clipped to [0, 2].
+    Returns:
+      theta, 1 - kappa0(rho), 1 - kappa1(rho), each of the shape of ``omr``.
     """
-    half = jnp.clip(omr, 0.0, 2.0) * 0.5
-    return 2.0 * jnp.arcsin(jnp.sqrt(half))
-
-
-def one_minus_kappa0(theta: Float[Array, "..."]) -> Float[Array, "..."]:
-    """1 - kappa0 = theta / pi."""
-    return theta / jnp.pi
-
-
-def one_minus_kappa1(omr: Float[Array, "..."], theta: Float[Array, "..."]) -> Float[Array, "..."]:
-    """1 - kappa1 = (pi (1 - rho) - (sin theta - theta cos theta)) / pi, without cancellation."""
     omr = jnp.clip(omr, 0.0, 2.0)
-    return (jnp.pi * omr - sin_minus_tcos(theta)) / jnp.pi
+    half = 0.5 * omr
+    s = jnp.sqrt(half)
+    theta = 2.0 * jnp.arcsin(s)
+    direct = 2.0 * s * jnp.sqrt(1.0 - half) - theta * (1.0 - omr)
+    smtc = jnp.where(theta < _SERIES_THETA, _series(theta), direct)
+    return theta, theta / jnp.pi, (jnp.pi * omr - smtc) / jnp.pi
 
 
 def kappa0(rho: Float[Array, "..."]) -> Float[Array, "..."]:

@@ -83,8 +83,7 @@ def as_pair(x1: object, x2: object | None, dtype: object | None):
     b = as_sequences(x2, "x2", dt)
     if a.shape[2] != b.shape[2]:
         raise ValueError(
-            f"x1 and x2 must have the same number of features d, got {a.shape[2]} and "
-            f"{b.shape[2]}."
+            f"x1 and x2 must have the same number of features d, got {a.shape[2]} and {b.shape[2]}."
         )
     if a.shape[1] != b.shape[1]:
         raise ValueError(

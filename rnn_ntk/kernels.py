@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
@@ -46,7 +47,7 @@ import numpy as np
 from jax import lax
 from jaxtyping import Array, Float
 
-from rnn_ntk._arccos import one_minus_kappa1, theta_from_omr
+from rnn_ntk._arccos import arccos_terms
 from rnn_ntk._inputs import as_pair, is_traced
 from rnn_ntk.config import BLOCKS, RNNConfig
 
@@ -74,7 +75,11 @@ class Kernels(NamedTuple):
 
 
 class _Prep(NamedTuple):
-    """Per-sample quantities, step-major: z_l = v_l/|v_l|, |v_l| = sqrt(S^l(x,x)), X_l."""
+    """Per-sample quantities, step-major.
+
+    z_l = v_l / |v_l| (SPEC §3; 0 where S^l(x,x) = 0), |v_l| = sqrt(S^l(x,x)) and the
+    raw inputs X_l.
+    """
 
     z: Float[Array, "n L k"]
     nv: Float[Array, "n L"]
@@ -123,9 +128,7 @@ def block_weights(
             "blocks or use RNNConfig(h0='random')."
         )
     if parameterization not in ("standard", "ntk"):
-        raise ValueError(
-            f"parameterization must be 'standard' or 'ntk', got {parameterization!r}."
-        )
+        raise ValueError(f"parameterization must be 'standard' or 'ntk', got {parameterization!r}.")
     scale = (lambda b: cfg.variance(b, L)) if parameterization == "ntk" else (lambda b: 1.0)
     return tuple(scale(b) if b in blocks else 0.0 for b in BLOCKS)  # type: ignore[return-value]
 
@@ -150,12 +153,11 @@ def _prepare(spec: _Spec, x: Float[Array, "n L d"]) -> _Prep:
     if spec.sw2 > 0:
         parts.append(jnp.sqrt(spec.sw2 * d_prev)[..., None])
     if spec.sa2 > 0:
-        parts.append(np.sqrt(spec.sa2) * x)
+        parts.append(math.sqrt(spec.sa2) * x)
     if spec.sb2 > 0:
-        parts.append(jnp.full(a.shape + (1,), np.sqrt(spec.sb2), dtype=x.dtype))
+        parts.append(jnp.full(a.shape + (1,), math.sqrt(spec.sb2), dtype=x.dtype))
     v = jnp.concatenate(parts, axis=-1) if parts else jnp.zeros(a.shape + (0,), x.dtype)
-    z = v / jnp.where(nv > 0, nv, 1.0)[..., None]
-    return _Prep(z=z, nv=nv, X=x)
+    return _Prep(z=v / jnp.where(nv > 0, nv, 1.0)[..., None], nv=nv, X=x)
 
 
 def _pair(spec: _Spec, r: _Prep, c: _Prep):
@@ -166,14 +168,14 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
     def step(carry, inp):
         E, Kprev, U, cprev = carry
         zr, zc, nr, nc, Xr, Xc = inp
-        sq = nr * nc  # sqrt(S(x,x) S(x',x'))
-        ok = sq > 0
+        sq = nr * nc  # sqrt(S(x,x) S(x',x')); 0 iff a sample has zero variance
         diff = zr - zc
-        defect_s = 0.5 * sq * jnp.sum(diff * diff) + spec.sw2 * E
-        omr = jnp.where(ok, defect_s / jnp.where(ok, sq, 1.0), 1.0)  # 1 - rho
-        theta = theta_from_omr(omr)
-        k0 = jnp.where(ok, 1.0 - theta / jnp.pi, 0.0)
-        E = jnp.where(ok, 0.5 * sq * one_minus_kappa1(omr, theta), 0.0)
+        # 1 - rho = defect(S) / sq, with defect(S) = sq |z - z'|^2 / 2 + sw2 E^{l-1}. (One
+        # division, not E * (1/nr) * (1/nc): the E chain compounds rounding over L steps.)
+        omr = (0.5 * sq * jnp.sum(diff * diff) + spec.sw2 * E) / jnp.where(sq > 0, sq, 1.0)
+        _, om_k0, om_k1 = arccos_terms(omr)
+        k0 = jnp.where(sq > 0, 1.0 - om_k0, 0.0)
+        E = 0.5 * sq * om_k1  # vanishes with sq
         K = 0.5 * sq - E  # K^l
         inc = wW * Kprev
         if wA:
@@ -187,7 +189,7 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
         elif spec.mode == "steps":
             out = H
         else:
-            out = (K, k0, omr)
+            out = (K, k0, jnp.where(sq > 0, omr, 1.0))
         return (E, K, U, 0.5 * spec.sw2 * k0), (out, H)
 
     zero = jnp.zeros((), dt)

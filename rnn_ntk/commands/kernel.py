@@ -40,22 +40,45 @@ def run(args) -> int:
     quad, cond, _ = inverse_quadratic_form(H, y)
     corr_last = float(np.mean(np.asarray(k.rho[-1])[~np.eye(args.n, dtype=bool)]))
     summary = {
-        "config": {"sw2": cfg.sw2, "sa2": cfg.resolve_sa2(args.L), "sb2": cfg.sb2,
-                   "s02": cfg.s02, "sB2": cfg.sB2, "h0": cfg.h0},
-        "n": args.n, "L": args.L, "d": args.d, "dtype": args.dtype,
+        "config": {
+            "sw2": cfg.sw2,
+            "sa2": cfg.resolve_sa2(args.L),
+            "sb2": cfg.sb2,
+            "s02": cfg.s02,
+            "sB2": cfg.sB2,
+            "h0": cfg.h0,
+        },
+        "n": args.n,
+        "L": args.L,
+        "d": args.d,
+        "dtype": args.dtype,
         "seconds": seconds,
         "H_diag_mean": float(np.mean(np.diag(H))),
         "H_offdiag_mean": float(np.mean(H[~np.eye(args.n, dtype=bool)])),
-        "H_min_eig": float(eig[0]), "H_max_eig": float(eig[-1]), "H_cond": cond,
-        "yT_Hinv_y": quad, "yT_Hinv_y_over_n": quad / args.n,
+        "H_min_eig": float(eig[0]),
+        "H_max_eig": float(eig[-1]),
+        "H_cond": cond,
+        "yT_Hinv_y": quad,
+        "yT_Hinv_y_over_n": quad / args.n,
         "mean_offdiag_rho_L": corr_last,
         "F1_over_FL_mean": float(np.mean(np.asarray(k.F[0]) / np.asarray(k.F[-1]))),
     }
-    print(f"rnn-ntk: H^inf of the toy dataset (n={args.n}, L={args.L}, d={args.d}, "
-          f"{args.dtype}, h0={cfg.h0}, sa2={summary['config']['sa2']:.3g})")
-    for key in ("seconds", "H_diag_mean", "H_offdiag_mean", "H_min_eig", "H_max_eig",
-                "H_cond", "yT_Hinv_y", "yT_Hinv_y_over_n", "mean_offdiag_rho_L",
-                "F1_over_FL_mean"):
+    print(
+        f"rnn-ntk: H^inf of the toy dataset (n={args.n}, L={args.L}, d={args.d}, "
+        f"{args.dtype}, h0={cfg.h0}, sa2={summary['config']['sa2']:.3g})"
+    )
+    for key in (
+        "seconds",
+        "H_diag_mean",
+        "H_offdiag_mean",
+        "H_min_eig",
+        "H_max_eig",
+        "H_cond",
+        "yT_Hinv_y",
+        "yT_Hinv_y_over_n",
+        "mean_offdiag_rho_L",
+        "F1_over_FL_mean",
+    ):
         print(f"  {key:<20} {summary[key]:.6g}")
     if args.json:
         print(f"  wrote {write_json_atomic(args.json, summary)}")
