@@ -21,11 +21,13 @@ with ``sin t - t cos t`` from its Taylor series for small t.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 __all__ = [
+    "arcsin",
     "arccos_terms",
     "kappa0",
     "kappa1",
@@ -38,6 +40,29 @@ __all__ = [
 _SERIES_THETA = 0.25
 # sin t - t cos t = sum_k (-1)^(k+1) (2k) / (2k+1)! t^(2k+1), k >= 1.
 _SERIES = tuple((-1) ** (k + 1) * (2 * k) / math.factorial(2 * k + 1) for k in range(1, 7))
+
+
+# arcsin(u) = sum_k (2k)! / (4^k (k!)^2 (2k+1)) u^(2k+1); for u <= 1/2 the terms fall by
+# u^2 <= 1/4 each, so 28 terms leave a tail below 1e-18 relative.
+_ASIN = tuple(
+    float(Fraction(math.comb(2 * k, k), 4**k * (2 * k + 1))) for k in range(28)
+)
+
+
+def arcsin(s: Float[Array, "..."]) -> Float[Array, "..."]:
+    """arcsin for s in [0, 1] as a polynomial (vectorises; XLA's CPU arcsin is scalar libm).
+
+    For s <= 1/2 the Taylor series in s^2; above, arcsin(s) = pi/2 - 2 arcsin(sqrt((1-s)/2))
+    (1 - s is exact there), which maps the argument back into [0, 1/2].
+    """
+    low = s <= 0.5
+    u = jnp.where(low, s, jnp.sqrt(0.5 * (1.0 - s)))
+    u2 = u * u
+    poly = jnp.zeros_like(u)
+    for c in reversed(_ASIN):
+        poly = poly * u2 + c
+    p = u * poly
+    return jnp.where(low, p, 0.5 * jnp.pi - 2.0 * p)
 
 
 def _series(t):
@@ -70,7 +95,7 @@ def arccos_terms(
     omr = jnp.clip(omr, 0.0, 2.0)
     half = 0.5 * omr
     s = jnp.sqrt(half)
-    theta = 2.0 * jnp.arcsin(s)
+    theta = 2.0 * arcsin(s)
     direct = 2.0 * s * jnp.sqrt(1.0 - half) - theta * (1.0 - omr)
     smtc = jnp.where(theta < _SERIES_THETA, _series(theta), direct)
     return theta, theta / jnp.pi, (jnp.pi * omr - smtc) / jnp.pi

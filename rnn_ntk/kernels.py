@@ -166,13 +166,17 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
     dt = r.nv.dtype
 
     def step(carry, inp):
-        E, Kprev, U, cprev = carry
+        E, Kprev, U, cprev, _ = carry
         zr, zc, nr, nc, Xr, Xc = inp
         sq = nr * nc  # sqrt(S(x,x) S(x',x')); 0 iff a sample has zero variance
-        diff = zr - zc
+        # |z - z'|^2, unrolled over the few components (a minor-axis reduce vectorises badly).
+        if zr.shape[-1] <= 16:
+            dist2 = sum((zr[..., i] - zc[..., i]) ** 2 for i in range(zr.shape[-1]))
+        else:
+            dist2 = jnp.sum((zr - zc) ** 2, axis=-1)
         # 1 - rho = defect(S) / sq, with defect(S) = sq |z - z'|^2 / 2 + sw2 E^{l-1}. (One
         # division, not E * (1/nr) * (1/nc): the E chain compounds rounding over L steps.)
-        omr = (0.5 * sq * jnp.sum(diff * diff) + spec.sw2 * E) / jnp.where(sq > 0, sq, 1.0)
+        omr = (0.5 * sq * dist2 + spec.sw2 * E) / jnp.where(sq > 0, sq, 1.0)
         _, om_k0, om_k1 = arccos_terms(omr)
         k0 = jnp.where(sq > 0, 1.0 - om_k0, 0.0)
         E = 0.5 * sq * om_k1  # vanishes with sq
@@ -190,22 +194,28 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
             out = H
         else:
             out = (K, k0, jnp.where(sq > 0, omr, 1.0))
-        return (E, K, U, 0.5 * spec.sw2 * k0), (out, H)
+        return (E, K, U, 0.5 * spec.sw2 * k0, H), out
 
     zero = jnp.zeros((), dt)
     # U_0 c_0 carries the M0 block into U_1: U_1 = inc_1 + w_M0 sw2/2.
-    init = (zero, jnp.asarray(spec.k0, dt), jnp.asarray(wM0 * spec.sw2 / 2.0, dt), jnp.ones((), dt))
+    init = (
+        zero,
+        jnp.asarray(spec.k0, dt),
+        jnp.asarray(wM0 * spec.sw2 / 2.0, dt),
+        jnp.ones((), dt),
+        zero,
+    )
     xs = (r.z, c.z, r.nv, c.nv, r.X, c.X)
-    _, (out, Hs) = lax.scan(step, init, xs)
+    (*_, H), out = lax.scan(step, init, xs)
     if spec.mode == "H":
-        return Hs[-1]
+        return H
     if spec.mode == "steps":
         return out
     K, k0, omr = out
     K = jnp.concatenate([jnp.asarray(spec.k0, dt)[None], K])
     cs = jnp.concatenate([0.5 * spec.sw2 * k0[:-1], jnp.ones((1,), dt)])
     F = 0.5 * spec.sB2 * k0[-1] * jnp.cumprod(cs[::-1])[::-1]
-    return K, F, 1.0 - omr, omr, Hs[-1]
+    return K, F, 1.0 - omr, omr, H
 
 
 def _tile_body(spec: _Spec, r: _Prep, c: _Prep):
