@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import rnn_ntk  # noqa: E402
 from benchmarks._common import best_time, print_table, write_result  # noqa: E402
 from benchmarks._naive import naive_hinf  # noqa: E402
-from rnn_ntk.kernels import DEFAULT_TILE  # noqa: E402
+from rnn_ntk.kernels import default_tile_size  # noqa: E402
 
 
 def run(quick: bool = False, n: int | None = None, L: int | None = None) -> dict:
@@ -28,7 +28,8 @@ def run(quick: bool = False, n: int | None = None, L: int | None = None) -> dict
     L = L or (16 if quick else 64)
     cfg = rnn_ntk.RNNConfig()
     x = np.random.default_rng(0).normal(size=(n, L, 4))
-    rnn_ntk.ntk(x[: min(n, DEFAULT_TILE + 1)]).block_until_ready()  # compile the tile program
+    # Compile the tile program first (every tile has the same shape).
+    rnn_ntk.ntk(x[: min(n, default_tile_size() + 1)]).block_until_ready()
     t_jax = best_time(lambda: rnn_ntk.ntk(x).block_until_ready(), repeat=2)
     t_np = best_time(lambda: naive_hinf(x, cfg), repeat=1)
     H = np.asarray(rnn_ntk.ntk(x))

@@ -38,7 +38,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal, NamedTuple
 
 import jax
@@ -53,7 +55,25 @@ from rnn_ntk.config import BLOCKS, RNNConfig
 
 __all__ = ["ntk", "kernels", "nngp", "Kernels", "block_weights"]
 
-DEFAULT_TILE = 512
+#: Tile edge on CPU: 256^2 pairs keep a step's few (T, T) arrays within L2 cache.
+DEFAULT_TILE = 256
+#: Tile edge on accelerators, where bigger launches amortise better.
+DEFAULT_TILE_ACCELERATOR = 2048
+
+
+def default_tile_size() -> int:
+    """The tile edge used when ``tile_size=None``: by jax's default backend."""
+    return DEFAULT_TILE if jax.default_backend() == "cpu" else DEFAULT_TILE_ACCELERATOR
+
+
+def _workers() -> int:
+    """Tiles computed concurrently in eager mode (XLA:CPU runs one tile on one core)."""
+    if jax.default_backend() != "cpu":
+        return 2
+    try:
+        return max(1, min(8, len(os.sched_getaffinity(0))))
+    except AttributeError:  # not on Linux
+        return max(1, min(8, os.cpu_count() or 1))
 
 
 class Kernels(NamedTuple):
@@ -166,8 +186,8 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
     dt = r.nv.dtype
 
     def step(carry, inp):
-        E, Kprev, U, cprev, _ = carry
-        zr, zc, nr, nc, Xr, Xc = inp
+        E, Kprev, U, k0prev = carry
+        zr, zc, nr, nc, Xr, Xc, first = inp
         sq = nr * nc  # sqrt(S(x,x) S(x',x')); 0 iff a sample has zero variance
         # |z - z'|^2, unrolled over the few components (a minor-axis reduce vectorises badly).
         if zr.shape[-1] <= 16:
@@ -186,27 +206,22 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
             inc = inc + wA * jnp.sum(Xr * Xc)
         if wb:
             inc = inc + wb
-        U = U * cprev + inc
-        H = 0.5 * spec.sB2 * k0 * U + wB * K
+        # U_l = U_{l-1} c_{l-1} + inc_l; at l = 1, U_0 = w_M0 sw2/2 enters with weight 1.
+        U = U * jnp.where(first, 1.0, 0.5 * spec.sw2 * k0prev) + inc
         if spec.mode == "H":
             out = None
         elif spec.mode == "steps":
-            out = H
+            out = 0.5 * spec.sB2 * k0 * U + wB * K  # H^(l)
         else:
             out = (K, k0, jnp.where(sq > 0, omr, 1.0))
-        return (E, K, U, 0.5 * spec.sw2 * k0, H), out
+        return (E, K, U, k0), out
 
     zero = jnp.zeros((), dt)
-    # U_0 c_0 carries the M0 block into U_1: U_1 = inc_1 + w_M0 sw2/2.
-    init = (
-        zero,
-        jnp.asarray(spec.k0, dt),
-        jnp.asarray(wM0 * spec.sw2 / 2.0, dt),
-        jnp.ones((), dt),
-        zero,
-    )
-    xs = (r.z, c.z, r.nv, c.nv, r.X, c.X)
-    (*_, H), out = lax.scan(step, init, xs)
+    init = (zero, jnp.asarray(spec.k0, dt), jnp.asarray(wM0 * spec.sw2 / 2.0, dt), zero)
+    first = jnp.arange(r.nv.shape[0]) == 0
+    xs = (r.z, c.z, r.nv, c.nv, r.X, c.X, first)
+    (_, K_L, U_L, k0_L), out = lax.scan(step, init, xs)
+    H = 0.5 * spec.sB2 * k0_L * U_L + wB * K_L
     if spec.mode == "H":
         return H
     if spec.mode == "steps":
@@ -244,8 +259,8 @@ def _gram(spec: _Spec, p1: _Prep, p2: _Prep | None, tile_size: int):
 
     With ``p2 is None`` the Gram is symmetric and only tiles on or above the diagonal are
     computed (the per-pair recursion is exactly symmetric, so mirroring is exact).
-    Eagerly, tiles are computed one at a time into a host buffer (peak memory ~ the
-    output); under tracing (inside a user's jit) they are mapped with ``lax.map``.
+    Eagerly, tiles are computed by a small thread pool into a host buffer (peak memory ~
+    the output); under tracing (inside a user's jit) they are mapped with ``lax.map``.
     """
     symmetric = p2 is None
     p2 = p1 if symmetric else p2
@@ -287,26 +302,38 @@ def _gram(spec: _Spec, p1: _Prep, p2: _Prep | None, tile_size: int):
         return jax.tree.map(assemble, tiles, lead_shapes)
 
     bufs = jax.tree.map(lambda s: np.empty(s.shape[:-2] + (n1, n2), s.dtype), lead_shapes)
-    for i, j in ij:
+
+    def work(k):
+        i, j = ij[k]
         t = _tile(spec, _slice(p1, i * T1, T1), _slice(p2, j * T2, T2))
         r0, c0 = i * T1, j * T2
         r1, c1 = min(r0 + T1, n1), min(c0 + T2, n2)
 
-        def put(buf, tile, r0=r0, r1=r1, c0=c0, c1=c1):
+        def put(buf, tile):  # disjoint blocks of the buffer: safe across threads
             tile = np.asarray(tile)
             buf[..., r0:r1, c0:c1] = tile[..., : r1 - r0, : c1 - c0]
             if symmetric and r0 != c0:
                 buf[..., c0:c1, r0:r1] = np.swapaxes(tile, -1, -2)[..., : c1 - c0, : r1 - r0]
 
         jax.tree.map(put, bufs, t)
+
+    workers = min(_workers(), len(ij))
+    if workers == 1:
+        for k in range(len(ij)):
+            work(k)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(work, range(len(ij))))
     return jax.tree.map(jnp.asarray, bufs)
 
 
 def _run(x1, x2, cfg, w, mode, tile_size, dtype):
     if not isinstance(cfg, RNNConfig):
         raise TypeError(f"cfg must be an RNNConfig, got {type(cfg).__name__}.")
+    if tile_size is None:
+        tile_size = default_tile_size()
     if isinstance(tile_size, bool) or not isinstance(tile_size, int) or tile_size < 1:
-        raise ValueError(f"tile_size must be a positive int, got {tile_size!r}.")
+        raise ValueError(f"tile_size must be a positive int or None, got {tile_size!r}.")
     a, b, _ = as_pair(x1, x2, dtype)
     L = a.shape[1]
     w = w(L) if callable(w) else w
@@ -324,7 +351,7 @@ def ntk(
     blocks: Sequence[str] = ("W",),
     parameterization: Literal["standard", "ntk"] = "standard",
     steps: bool = False,
-    tile_size: int = DEFAULT_TILE,
+    tile_size: int | None = None,
     dtype: object | None = None,
 ) -> Float[Array, "n1 n2"] | Float[Array, "L n1 n2"]:
     """The infinite-width NTK of the RNN: H^inf = sum_l F^l K^{l-1} and its other blocks.
@@ -346,8 +373,9 @@ def ntk(
       parameterization: "standard" (the paper's, SPEC §2) or "ntk".
       steps: if True, return the sequence-labelling kernels H^(l) for l = 1..L (output
         read at step l, paper Remark 3.2), shape (L, n1, n2), from the same single pass.
-      tile_size: pairs are evaluated in tiles of at most tile_size x tile_size; memory
-        beyond the output is O(tile_size^2).
+      tile_size: pairs are evaluated in tiles of at most tile_size x tile_size (None: 256
+        on CPU, 2048 on accelerators); memory beyond the output is O(tile_size^2).
+        Eagerly, tiles run concurrently on a few threads.
       dtype: compute dtype; default float64 when ``jax_enable_x64`` is on, else float32.
         Both use the cancellation-free recursion of SPEC §3.
     Returns:
@@ -367,7 +395,7 @@ def kernels(
     x2: Float[Array, "n2 L d"] | None = None,
     cfg: RNNConfig = RNNConfig(),
     *,
-    tile_size: int = DEFAULT_TILE,
+    tile_size: int | None = None,
     dtype: object | None = None,
 ) -> Kernels:
     """Per-step forward and backward correlations K^l, F^l, rho_l and H^inf (SPEC §2).
@@ -396,7 +424,7 @@ def nngp(
     x2: Float[Array, "n2 L d"] | None = None,
     cfg: RNNConfig = RNNConfig(),
     *,
-    tile_size: int = DEFAULT_TILE,
+    tile_size: int | None = None,
     dtype: object | None = None,
 ) -> Float[Array, "n1 n2"]:
     """K^L = lim <h_L(x), h_L(x')>: the NNGP kernel of the last hidden state (eq. 25).
