@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["as_sequences", "resolve_dtype", "is_traced"]
+__all__ = ["as_pair", "as_sequences", "resolve_dtype", "is_traced"]
 
 
 def is_traced(*arrays: object) -> bool:
@@ -74,7 +74,7 @@ def as_sequences(x: object, name: str, dtype: jnp.dtype) -> jax.Array:
     return jnp.asarray(x, dtype=dtype)
 
 
-def as_pair(x1: object, x2: object | None, dtype: object | None):
+def as_pair(x1: object, x2: object | None, dtype: object | None, same_length: bool = True):
     """Validates (x1, x2) together; returns (x1, x2 or None, compute dtype)."""
     dt = resolve_dtype(dtype)
     a = as_sequences(x1, "x1", dt)
@@ -85,9 +85,9 @@ def as_pair(x1: object, x2: object | None, dtype: object | None):
         raise ValueError(
             f"x1 and x2 must have the same number of features d, got {a.shape[2]} and {b.shape[2]}."
         )
-    if a.shape[1] != b.shape[1]:
+    if same_length and a.shape[1] != b.shape[1]:
         raise ValueError(
             f"x1 and x2 must have the same sequence length L, got {a.shape[1]} and "
-            f"{b.shape[1]} (sequences of different lengths are not supported yet)."
+            f"{b.shape[1]}; for sequences of different lengths pass lengths1/lengths2."
         )
     return a, b, dt

@@ -47,7 +47,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from jaxtyping import Array, Float
+from jaxtyping import Array, Float, Int
 
 from rnn_ntk._arccos import arccos_terms
 from rnn_ntk._inputs import as_pair, is_traced
@@ -98,12 +98,17 @@ class _Prep(NamedTuple):
     """Per-sample quantities, step-major.
 
     z_l = v_l / |v_l| (SPEC §3; 0 where S^l(x,x) = 0), |v_l| = sqrt(S^l(x,x)) and the
-    raw inputs X_l.
+    raw inputs X_l. For ragged batches (sequences right-aligned in a common length) also
+    ``act`` (step l is part of the sequence), ``begun`` (the sequence started before l)
+    and ``sd`` = sqrt(K^{l-1}(x,x)); unused (size 0 along L) otherwise.
     """
 
     z: Float[Array, "n L k"]
     nv: Float[Array, "n L"]
     X: Float[Array, "n L d"]
+    act: Array
+    begun: Array
+    sd: Array
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,6 +122,8 @@ class _Spec:
     k0: float
     w: tuple[float, float, float, float, float]  # weights of W, A, b, B, M0
     mode: Literal["H", "steps", "diag"]
+    s02: float = 0.0
+    ragged: bool = False
 
 
 def block_weights(
@@ -153,20 +160,33 @@ def block_weights(
     return tuple(scale(b) if b in blocks else 0.0 for b in BLOCKS)  # type: ignore[return-value]
 
 
-def _spec(cfg: RNNConfig, L: int, w, mode) -> _Spec:
-    return _Spec(cfg.sw2, cfg.resolve_sa2(L), cfg.sb2, cfg.sB2, cfg.k0, tuple(w), mode)
+def _spec(cfg: RNNConfig, L: int, w, mode, ragged: bool = False) -> _Spec:
+    s02 = cfg.s02 if cfg.h0 == "random" else 0.0
+    return _Spec(cfg.sw2, cfg.resolve_sa2(L), cfg.sb2, cfg.sB2, cfg.k0, tuple(w), mode, s02, ragged)
 
 
-def _prepare(spec: _Spec, x: Float[Array, "n L d"]) -> _Prep:
-    """Per-sample diagonal chain K^l(x,x) and the unit vectors v_l/|v_l| (SPEC §3)."""
+def _prepare(spec: _Spec, x: Float[Array, "n L d"], lengths=None) -> _Prep:
+    """Per-sample diagonal chain K^l(x,x) and the unit vectors v_l/|v_l| (SPEC §3).
+
+    With ``lengths`` the sequences are right-aligned: x[i, L - lengths[i]:] is sample i,
+    the steps before it are inactive and keep K(x,x) = K^0.
+    """
+    n, L, _ = x.shape
     sq = jnp.sum(x * x, axis=-1)  # (n, L)
+    t = jnp.arange(L)
+    if lengths is None:
+        act = jnp.ones((n, L), bool)
+    else:
+        act = t[None, :] >= (L - lengths)[:, None]
 
-    def step(d_prev, sq_l):
+    def step(d_prev, inp):
+        sq_l, act_l = inp
         a = spec.sw2 * d_prev + spec.sa2 * sq_l + spec.sb2
-        return a / 2.0, (a, d_prev)
+        a = jnp.where(act_l, a, 0.0)
+        return jnp.where(act_l, a / 2.0, d_prev), (a, d_prev)
 
-    d0 = jnp.full(x.shape[:1], spec.k0, dtype=x.dtype)
-    _, (a, d_prev) = lax.scan(step, d0, sq.T)
+    d0 = jnp.full((n,), spec.k0, dtype=x.dtype)
+    _, (a, d_prev) = lax.scan(step, d0, (sq.T, act.T))
     a, d_prev = a.T, d_prev.T  # (n, L): S^l(x,x) and K^{l-1}(x,x)
     nv = jnp.sqrt(a)
     parts = []
@@ -177,7 +197,12 @@ def _prepare(spec: _Spec, x: Float[Array, "n L d"]) -> _Prep:
     if spec.sb2 > 0:
         parts.append(jnp.full(a.shape + (1,), math.sqrt(spec.sb2), dtype=x.dtype))
     v = jnp.concatenate(parts, axis=-1) if parts else jnp.zeros(a.shape + (0,), x.dtype)
-    return _Prep(z=v / jnp.where(nv > 0, nv, 1.0)[..., None], nv=nv, X=x)
+    z = v / jnp.where(nv > 0, nv, 1.0)[..., None]
+    if lengths is None:
+        empty = jnp.zeros((n, 0), x.dtype)
+        return _Prep(z=z, nv=nv, X=x, act=empty, begun=empty, sd=empty)
+    begun = t[None, :] > (L - lengths)[:, None]
+    return _Prep(z=z, nv=nv, X=x, act=act, begun=begun, sd=jnp.sqrt(d_prev))
 
 
 def _pair(spec: _Spec, r: _Prep, c: _Prep):
@@ -187,7 +212,24 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
 
     def step(carry, inp):
         E, Kprev, U, k0prev = carry
-        zr, zc, nr, nc, Xr, Xc, first = inp
+        zr, zc, nr, nc, Xr, Xc, first, rag = inp
+        if spec.ragged:
+            # Pairs align at their last step (SPEC §6). Before both have begun, the pair's
+            # K^{prev} is the boundary <h_0(short), h_k(long)>: K^0 if k = 0, else (h0
+            # random, W independent of M0) sqrt(s02) sqrt(S_k(long)) / (2 pi) = sqrt(2 s02)
+            # sqrt(K^k(long)) / (2 pi); 0 for h0 = "zero".
+            act_r, act_c, begun_r, begun_c, sd_r, sd_c = rag
+            act = act_r & act_c
+            both = begun_r & begun_c
+            one = begun_r | begun_c
+            sd_long = jnp.where(begun_r, sd_r, sd_c)
+            Kb = jnp.where(one, math.sqrt(2.0 * spec.s02) / (2 * math.pi) * sd_long, spec.k0)
+            # (Exactly 0 for pairs that start together: sd^2 may differ from K^0 by an ulp.)
+            E = jnp.where(both, E, jnp.where(one, sd_r * sd_c - Kb, 0.0))
+            Kprev = jnp.where(both, Kprev, Kb)
+            # The M0 block (through delta_1) only pairs sequences that start together.
+            U = jnp.where(both, U, jnp.where(one, 0.0, wM0 * spec.sw2 / 2.0))
+            first = ~both
         sq = nr * nc  # sqrt(S(x,x) S(x',x')); 0 iff a sample has zero variance
         # |z - z'|^2, unrolled over the few components (a minor-axis reduce vectorises badly).
         if zr.shape[-1] <= 16:
@@ -207,7 +249,14 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
         if wb:
             inc = inc + wb
         # U_l = U_{l-1} c_{l-1} + inc_l; at l = 1, U_0 = w_M0 sw2/2 enters with weight 1.
-        U = U * jnp.where(first, 1.0, 0.5 * spec.sw2 * k0prev) + inc
+        U_new = U * jnp.where(first, 1.0, 0.5 * spec.sw2 * k0prev) + inc
+        if spec.ragged:  # outside the pair's common steps nothing is accumulated
+            E = jnp.where(act, E, 0.0)
+            K = jnp.where(act, K, Kprev)
+            k0 = jnp.where(act, k0, k0prev)
+            U = jnp.where(act, U_new, U)
+        else:
+            U = U_new
         if spec.mode == "H":
             out = None
         elif spec.mode == "steps":
@@ -219,7 +268,8 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
     zero = jnp.zeros((), dt)
     init = (zero, jnp.asarray(spec.k0, dt), jnp.asarray(wM0 * spec.sw2 / 2.0, dt), zero)
     first = jnp.arange(r.nv.shape[0]) == 0
-    xs = (r.z, c.z, r.nv, c.nv, r.X, c.X, first)
+    rag = (r.act, c.act, r.begun, c.begun, r.sd, c.sd) if spec.ragged else None
+    xs = (r.z, c.z, r.nv, c.nv, r.X, c.X, first, rag)
     (_, K_L, U_L, k0_L), out = lax.scan(step, init, xs)
     H = 0.5 * spec.sB2 * k0_L * U_L + wB * K_L
     if spec.mode == "H":
@@ -327,19 +377,74 @@ def _gram(spec: _Spec, p1: _Prep, p2: _Prep | None, tile_size: int):
     return jax.tree.map(jnp.asarray, bufs)
 
 
-def _run(x1, x2, cfg, w, mode, tile_size, dtype):
+def _right_align(x, lengths, L: int):
+    """Sample i's steps x[i, :lengths[i]] moved to the end of a length-L axis (zeros before)."""
+    n, Lx, _ = x.shape
+    t = jnp.arange(L)
+    offset = L - lengths  # first active step of each sample
+    src = jnp.clip(t[None, :] - offset[:, None], 0, Lx - 1)
+    out = jnp.take_along_axis(x, src[..., None], axis=1)
+    return jnp.where((t[None, :] >= offset[:, None])[..., None], out, 0.0)
+
+
+def _check_lengths(lengths, x, name: str):
+    """Validates per-sample lengths (1 <= len <= L) and zeroes the padding of x."""
+    n, L = np.shape(x)[:2]
+    if is_traced(lengths):
+        lengths = jnp.asarray(lengths)
+    else:
+        arr = np.asarray(lengths)
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"{name} must be integers (steps per sequence), got dtype {arr.dtype}.")
+        if arr.shape != (n,):
+            raise ValueError(
+                f"{name} must have shape ({n},) (one length per sequence), got {arr.shape}."
+            )
+        if n and (arr.min() < 1 or arr.max() > L):
+            raise ValueError(
+                f"{name} must lie in [1, {L}] (the padded length), got min {arr.min()} and "
+                f"max {arr.max()}."
+            )
+        lengths = jnp.asarray(arr)
+    if not is_traced(x):  # padding may hold NaN (aeon's ragged sets): zero it before checks
+        x = np.asarray(x)
+        valid = np.arange(L)[None, :] < np.asarray(lengths)[:, None]
+        x = np.where(valid[..., None], x, 0.0) if x.dtype.kind == "f" else x
+    return lengths, x
+
+
+def _run(x1, x2, cfg, w, mode, tile_size, dtype, lengths1=None, lengths2=None):
     if not isinstance(cfg, RNNConfig):
         raise TypeError(f"cfg must be an RNNConfig, got {type(cfg).__name__}.")
     if tile_size is None:
         tile_size = default_tile_size()
     if isinstance(tile_size, bool) or not isinstance(tile_size, int) or tile_size < 1:
         raise ValueError(f"tile_size must be a positive int or None, got {tile_size!r}.")
-    a, b, _ = as_pair(x1, x2, dtype)
-    L = a.shape[1]
-    w = w(L) if callable(w) else w
-    spec = _spec(cfg, L, w, mode)
-    p1 = _prepare(spec, a)
-    p2 = None if b is None else _prepare(spec, b)
+    ragged = lengths1 is not None or lengths2 is not None
+    if not ragged:
+        a, b, _ = as_pair(x1, x2, dtype)
+        L = a.shape[1]
+        spec = _spec(cfg, L, w(L) if callable(w) else w, mode)
+        p1 = _prepare(spec, a)
+        p2 = None if b is None else _prepare(spec, b)
+        return _gram(spec, p1, p2, tile_size)
+    if x2 is None and lengths2 is not None:
+        raise ValueError("lengths2 was given without x2; pass lengths1 for x1 alone.")
+    if lengths1 is not None:
+        lengths1, x1 = _check_lengths(lengths1, x1, "lengths1")
+    if x2 is not None and lengths2 is not None:
+        lengths2, x2 = _check_lengths(lengths2, x2, "lengths2")
+    a, b, _ = as_pair(x1, x2, dtype, same_length=False)
+    L = max(a.shape[1], b.shape[1] if b is not None else 0)
+    if lengths1 is None:
+        lengths1 = jnp.full((a.shape[0],), a.shape[1])
+    spec = _spec(cfg, L, w(L) if callable(w) else w, mode, ragged=True)
+    p1 = _prepare(spec, _right_align(a, lengths1, L), lengths1)
+    p2 = None
+    if b is not None:
+        if lengths2 is None:
+            lengths2 = jnp.full((b.shape[0],), b.shape[1])
+        p2 = _prepare(spec, _right_align(b, lengths2, L), lengths2)
     return _gram(spec, p1, p2, tile_size)
 
 
@@ -353,6 +458,8 @@ def ntk(
     steps: bool = False,
     tile_size: int | None = None,
     dtype: object | None = None,
+    lengths1: Int[Array, " n1"] | None = None,
+    lengths2: Int[Array, " n2"] | None = None,
 ) -> Float[Array, "n1 n2"] | Float[Array, "L n1 n2"]:
     """The infinite-width NTK of the RNN: H^inf = sum_l F^l K^{l-1} and its other blocks.
 
@@ -378,12 +485,20 @@ def ntk(
         Eagerly, tiles run concurrently on a few threads.
       dtype: compute dtype; default float64 when ``jax_enable_x64`` is on, else float32.
         Both use the cancellation-free recursion of SPEC §3.
+      lengths1: sequences of different lengths (SPEC §6): sample i of x1 is
+        x1[i, :lengths1[i]] (the padding, NaN or anything, is ignored). Pairs are aligned
+        at their last step; the shorter starts from the boundary correlation
+        <h_0(x), h_k(x')> (0 for h0="zero"; sqrt(s02 S_k(x',x')) / (2 pi) for
+        h0="random"), and the M0 block pairs only sequences of equal length. With ragged
+        input x1 and x2 may have different padded lengths; sa2="paper" uses the longest.
+      lengths2: the same for x2.
     Returns:
-      The kernel, shape (n1, n2), or (L, n1, n2) with ``steps=True``.
+      The kernel, shape (n1, n2), or (L, n1, n2) with ``steps=True`` (for ragged input,
+      step l counts from the end: H^(l) reads the output L - l steps before the last).
     """
     mode = "steps" if steps else "H"
     w = functools.partial(_weights_for, cfg, blocks, parameterization)
-    return _run(x1, x2, cfg, w, mode, tile_size, dtype)
+    return _run(x1, x2, cfg, w, mode, tile_size, dtype, lengths1, lengths2)
 
 
 def _weights_for(cfg, blocks, parameterization, L):
@@ -397,6 +512,8 @@ def kernels(
     *,
     tile_size: int | None = None,
     dtype: object | None = None,
+    lengths1: Int[Array, " n1"] | None = None,
+    lengths2: Int[Array, " n2"] | None = None,
 ) -> Kernels:
     """Per-step forward and backward correlations K^l, F^l, rho_l and H^inf (SPEC §2).
 
@@ -410,12 +527,14 @@ def kernels(
       cfg: the network.
       tile_size: see ``ntk``.
       dtype: see ``ntk``.
+      lengths1, lengths2: ragged sequences, see ``ntk`` (per-step arrays are aligned at
+        the last step; before a pair's common steps they hold the boundary values).
     Returns:
       A ``Kernels`` tuple with K (L+1, n1, n2), F (L, n1, n2), rho, one_minus_rho
       (L, n1, n2) and H (n1, n2).
     """
     w = (1.0, 0.0, 0.0, 0.0, 0.0)
-    K, F, rho, omr, H = _run(x1, x2, cfg, w, "diag", tile_size, dtype)
+    K, F, rho, omr, H = _run(x1, x2, cfg, w, "diag", tile_size, dtype, lengths1, lengths2)
     return Kernels(K=K, F=F, rho=rho, one_minus_rho=omr, H=H)
 
 
@@ -426,6 +545,8 @@ def nngp(
     *,
     tile_size: int | None = None,
     dtype: object | None = None,
+    lengths1: Int[Array, " n1"] | None = None,
+    lengths2: Int[Array, " n2"] | None = None,
 ) -> Float[Array, "n1 n2"]:
     """K^L = lim <h_L(x), h_L(x')>: the NNGP kernel of the last hidden state (eq. 25).
 
@@ -437,7 +558,8 @@ def nngp(
       cfg: the network.
       tile_size: see ``ntk``.
       dtype: see ``ntk``.
+      lengths1, lengths2: ragged sequences, see ``ntk``.
     Returns:
       K^L, shape (n1, n2).
     """
-    return _run(x1, x2, cfg, (0.0, 0.0, 0.0, 1.0, 0.0), "H", tile_size, dtype)
+    return _run(x1, x2, cfg, (0.0, 0.0, 0.0, 1.0, 0.0), "H", tile_size, dtype, lengths1, lengths2)

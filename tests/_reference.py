@@ -81,9 +81,7 @@ def naive_ntk(x1, x2, cfg, blocks=("W",), parameterization="standard"):
     for i in range(len(x1)):
         for j in range(len(x2)):
             p = naive_pair(x1[i], x2[j], cfg)
-            out[i, j] = sum(
-                p[b] * (sig[b] if parameterization == "ntk" else 1.0) for b in blocks
-            )
+            out[i, j] = sum(p[b] * (sig[b] if parameterization == "ntk" else 1.0) for b in blocks)
     return out
 
 
@@ -159,4 +157,73 @@ def numpy_empirical_blocks(params, x1, x2, cfg):
             out["M0"][i, j] = a["gM0"] @ c["gM0"]
             out["K"][:, i, j] = np.sum(a["h"] * c["h"], axis=1)
             out["F"][:, i, j] = np.diag(dd)
+    return out
+
+
+def naive_pair_ragged(x, xp, cfg, sa2):
+    """Blocks for sequences of different lengths, aligned at the last step (SPEC §6).
+
+    The longer sequence runs alone for k = |L' - L| steps; the pair then starts from the
+    boundary <h_0(short), h_k(long)>: K^0 if k = 0, 0 for h0='zero', and for h0='random'
+    sqrt(s02) sqrt(S_k(long)) / (2 pi) (E relu(a) E relu(b) for independent Gaussians).
+
+    Args:
+      x, xp: arrays of shape (L, d) and (L', d).
+      sa2: the input variance scale (not resolved from a length here).
+    Returns:
+      dict of standard-parameterisation blocks 'W', 'A', 'b', 'B', 'M0'.
+    """
+    if x.shape[0] > xp.shape[0]:
+        x, xp = xp, x
+    L, k = x.shape[0], xp.shape[0] - x.shape[0]
+    K0 = cfg.s02 / 2.0 if cfg.h0 == "random" else 0.0
+    Kyy, S_k = K0, None
+    for l in range(k):
+        S_k = cfg.sw2 * Kyy + sa2 * float(xp[l] @ xp[l]) + cfg.sb2
+        Kyy = S_k / 2.0
+    if k == 0:
+        Kxy = K0
+    elif cfg.h0 == "random":
+        Kxy = math.sqrt(cfg.s02 * S_k) / (2 * math.pi)
+    else:
+        Kxy = 0.0
+    Kxx = K0
+    K, c0, G = [Kxy], [], []
+    for l in range(L):
+        y = xp[k + l]
+        sxx = cfg.sw2 * Kxx + sa2 * float(x[l] @ x[l]) + cfg.sb2
+        syy = cfg.sw2 * Kyy + sa2 * float(y @ y) + cfg.sb2
+        sxy = cfg.sw2 * Kxy + sa2 * float(x[l] @ y) + cfg.sb2
+        q = math.sqrt(sxx * syy)
+        r = sxy / q
+        Kxx, Kyy, Kxy = sxx / 2.0, syy / 2.0, 0.5 * q * k1(r)
+        K.append(Kxy)
+        c0.append(k0(r))
+        G.append(float(x[l] @ y))
+    F = [0.0] * L
+    F[L - 1] = cfg.sB2 / 2.0 * c0[L - 1]
+    for l in range(L - 2, -1, -1):
+        F[l] = F[l + 1] * cfg.sw2 / 2.0 * c0[l]
+    return {
+        "W": sum(F[l] * K[l] for l in range(L)),
+        "A": sum(F[l] * G[l] for l in range(L)),
+        "b": sum(F),
+        "B": K[L],
+        "M0": F[0] * cfg.sw2 / 2.0 if (cfg.h0 == "random" and k == 0) else 0.0,
+    }
+
+
+def numpy_empirical_blocks_ragged(params, xs, cfg):
+    """Empirical blocks for a list of sequences of any lengths (all step pairs summed)."""
+    f = [numpy_forward_backward(params, x, cfg) for x in xs]
+    n = len(xs)
+    out = {b: np.zeros((n, n)) for b in ("W", "A", "b", "B", "M0")}
+    for i, a in enumerate(f):
+        for j, c in enumerate(f):
+            dd = a["delta"] @ c["delta"].T
+            out["W"][i, j] = np.sum(dd * (a["h"][:-1] @ c["h"][:-1].T))
+            out["A"][i, j] = np.sum(dd * (xs[i] @ xs[j].T))
+            out["b"][i, j] = np.sum(dd)
+            out["B"][i, j] = a["h"][-1] @ c["h"][-1]
+            out["M0"][i, j] = a["gM0"] @ c["gM0"]
     return out
