@@ -1,59 +1,164 @@
-"""H^inf Gram: rnn_ntk.ntk against the vectorised-numpy textbook recursion, in one run.
+"""H^inf Gram speed and memory, as ratios against baselines measured in the same run.
 
-    python -m benchmarks.bench_kernels [--quick] [--n 2000] [--L 64]
+    python -m benchmarks.bench_kernels [--quick]
 
-Both compute the W block in float64 on the same inputs (Gaussian, d = 4, the paper's
-config); the jax time excludes compilation (a warm-up call on the same tile shapes).
-Reports absolute times, the speed ratio (goal >= 10x) and the max relative difference.
+Sections (float64, the paper's config, Gaussian inputs with d = 4):
+
+- ``numpy``: rnn_ntk.ntk against the textbook recursion vectorised in numpy over all
+  n^2 pairs (n = 2000, L = 64; goal >= 10x), with the max relative difference.
+- ``floor``: against an "arithmetic floor": the same tiles and threads, but each step
+  only evaluates the transcendental core (``arccos_terms``) on a (T, T) array and
+  accumulates it, i.e. the unavoidable work per pair-step (goal <= 1.5x the floor).
+- ``scaling``: wall time over n (500 ... 20000, L = 100) and over L (8 ... 1024) with the
+  peak RSS of a fresh process for each, which shows no L factor (memory is the output
+  plus O(tile^2)).
+
+The jax times exclude compilation (a warm-up call on the same tile shapes).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jax
 
 jax.config.update("jax_enable_x64", True)
 
+import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from jax import lax  # noqa: E402
 
 import rnn_ntk  # noqa: E402
 from benchmarks._common import best_time, print_table, write_result  # noqa: E402
 from benchmarks._naive import naive_hinf  # noqa: E402
-from rnn_ntk.kernels import default_tile_size  # noqa: E402
+from rnn_ntk._arccos import arccos_terms  # noqa: E402
+from rnn_ntk.kernels import _workers, default_tile_size  # noqa: E402
+
+D = 4
 
 
-def run(quick: bool = False, n: int | None = None, L: int | None = None) -> dict:
-    n = n or (400 if quick else 2000)
-    L = L or (16 if quick else 64)
+def _inputs(n: int, L: int) -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(n, L, D))
+
+
+def _ntk_time(x: np.ndarray, repeat: int = 2) -> float:
+    rnn_ntk.ntk(x[: min(len(x), default_tile_size() + 1)]).block_until_ready()  # compile
+    return best_time(lambda: rnn_ntk.ntk(x).block_until_ready(), repeat=repeat)
+
+
+@jax.jit
+def _floor_tile(a, steps):
+    """Per step: the transcendental core on a (T, T) tile, accumulated (no recursion)."""
+
+    def body(l, acc):
+        omr = a * (1.0 + 1e-3 * l)
+        _, k0, k1 = arccos_terms(omr)
+        return acc + k0 * k1
+
+    return lax.fori_loop(0, steps.shape[0], body, jnp.zeros_like(a))
+
+
+def _floor_time(n: int, L: int) -> float:
+    """The floor for an n x n symmetric Gram: same tile count and thread pool as ntk."""
+    T = min(default_tile_size(), n)
+    nb = -(-n // T)
+    tiles = nb * (nb + 1) // 2
+    a = jnp.asarray(np.random.default_rng(1).uniform(1e-6, 1.0, size=(T, T)))
+    steps = jnp.zeros(L)
+    _floor_tile(a, steps).block_until_ready()
+
+    def go():
+        with ThreadPoolExecutor(min(_workers(), tiles)) as pool:
+            list(pool.map(lambda _: np.asarray(_floor_tile(a, steps)), range(tiles)))
+
+    return best_time(go, repeat=2)
+
+
+def _peak_rss(n: int, L: int) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of a fresh process computing the n x n Gram at length L."""
+    code = (
+        "import jax, resource, time, numpy as np\n"
+        "jax.config.update('jax_enable_x64', True)\n"
+        "import rnn_ntk\n"
+        f"x = np.random.default_rng(0).normal(size=({n}, {L}, {D}))\n"
+        "t = time.perf_counter(); H = rnn_ntk.ntk(x); H.block_until_ready()\n"
+        "t = time.perf_counter() - t\n"
+        "print(t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    t, rss = out.stdout.split()
+    return float(t), float(rss)
+
+
+def run(quick: bool = False) -> dict:
     cfg = rnn_ntk.RNNConfig()
-    x = np.random.default_rng(0).normal(size=(n, L, 4))
-    # Compile the tile program first (every tile has the same shape).
-    rnn_ntk.ntk(x[: min(n, default_tile_size() + 1)]).block_until_ready()
-    t_jax = best_time(lambda: rnn_ntk.ntk(x).block_until_ready(), repeat=2)
-    t_np = best_time(lambda: naive_hinf(x, cfg), repeat=1)
-    H = np.asarray(rnn_ntk.ntk(x))
+    result: dict = {}
+
+    n, L = (400, 16) if quick else (2000, 64)
+    x = _inputs(n, L)
+    t_jax = _ntk_time(x)
+    t0 = time.perf_counter()
     H_np = naive_hinf(x, cfg)
+    t_np = time.perf_counter() - t0
+    H = np.asarray(rnn_ntk.ntk(x))
+    t_floor = _floor_time(n, L)
     row = {
         "n": n,
         "L": L,
-        "dtype": "float64",
         "rnn_ntk_s": t_jax,
         "numpy_s": t_np,
-        "speedup": t_np / t_jax,
+        "floor_s": t_floor,
+        "speedup_vs_numpy": t_np / t_jax,
+        "ratio_to_floor": t_jax / t_floor,
         "max_rel_diff": float(np.max(np.abs(H - H_np)) / np.max(np.abs(H_np))),
     }
-    print("H^inf Gram, rnn_ntk.ntk vs vectorised numpy (same run)")
+    result["headline"] = row
+    print("H^inf Gram (float64): rnn_ntk.ntk vs vectorised numpy and the arithmetic floor")
     print_table([row], list(row))
-    path = write_result("bench_kernels", {"rows": [row]}, quick)
+
+    rows = []
+    n_grid = (300, 600) if quick else (500, 1000, 2000, 5000, 10000, 20000)
+    L_grid = (8, 32) if quick else (8, 64, 256, 1024)
+    n_fixed, L_fixed = (300, 16) if quick else (1000, 100)
+    for n_ in n_grid:
+        t, rss = _peak_rss(n_, L_fixed)
+        rows.append(
+            {
+                "n": n_,
+                "L": L_fixed,
+                "seconds": t,
+                "peak_rss_mb": rss,
+                "output_mb": n_ * n_ * 8 / 2**20,
+            }
+        )
+        print(f"  n={n_:>6} L={L_fixed:>5}: {t:8.2f} s, peak RSS {rss:8.0f} MB", flush=True)
+    for L_ in L_grid:
+        t, rss = _peak_rss(n_fixed, L_)
+        rows.append(
+            {
+                "n": n_fixed,
+                "L": L_,
+                "seconds": t,
+                "peak_rss_mb": rss,
+                "output_mb": n_fixed * n_fixed * 8 / 2**20,
+            }
+        )
+        print(f"  n={n_fixed:>6} L={L_:>5}: {t:8.2f} s, peak RSS {rss:8.0f} MB", flush=True)
+    result["scaling"] = rows
+    print("scaling (fresh process each; seconds include compilation)")
+    print_table(rows, list(rows[0]))
+    path = write_result("bench_kernels", result, quick)
     print(f"wrote {path}")
-    return {"rows": [row]}
+    return result
 
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--n", type=int, default=None)
-    p.add_argument("--L", type=int, default=None)
-    a = p.parse_args()
-    run(a.quick, a.n, a.L)
+    args = p.parse_args()
+    print(json.dumps(run(args.quick)["headline"], indent=1))

@@ -103,7 +103,7 @@ class _Prep(NamedTuple):
     and ``sd`` = sqrt(K^{l-1}(x,x)); unused (size 0 along L) otherwise.
     """
 
-    z: Float[Array, "n L k"]
+    z: tuple[Float[Array, "n L"], ...]  # the k components of z, each contiguous in n
     nv: Float[Array, "n L"]
     X: Float[Array, "n L d"]
     act: Array
@@ -198,6 +198,8 @@ def _prepare(spec: _Spec, x: Float[Array, "n L d"], lengths=None) -> _Prep:
         parts.append(jnp.full(a.shape + (1,), math.sqrt(spec.sb2), dtype=x.dtype))
     v = jnp.concatenate(parts, axis=-1) if parts else jnp.zeros(a.shape + (0,), x.dtype)
     z = v / jnp.where(nv > 0, nv, 1.0)[..., None]
+    # One (n, L) array per component: a pair loop then reads contiguous rows, not stride-k.
+    z = tuple(z[..., i] for i in range(z.shape[-1]))
     if lengths is None:
         empty = jnp.zeros((n, 0), x.dtype)
         return _Prep(z=z, nv=nv, X=x, act=empty, begun=empty, sd=empty)
@@ -231,11 +233,7 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
             U = jnp.where(both, U, jnp.where(one, 0.0, wM0 * spec.sw2 / 2.0))
             first = ~both
         sq = nr * nc  # sqrt(S(x,x) S(x',x')); 0 iff a sample has zero variance
-        # |z - z'|^2, unrolled over the few components (a minor-axis reduce vectorises badly).
-        if zr.shape[-1] <= 16:
-            dist2 = sum((zr[..., i] - zc[..., i]) ** 2 for i in range(zr.shape[-1]))
-        else:
-            dist2 = jnp.sum((zr - zc) ** 2, axis=-1)
+        dist2 = sum((a - b) ** 2 for a, b in zip(zr, zc, strict=True))  # |z - z'|^2
         # 1 - rho = defect(S) / sq, with defect(S) = sq |z - z'|^2 / 2 + sw2 E^{l-1}. (One
         # division, not E * (1/nr) * (1/nc): the E chain compounds rounding over L steps.)
         omr = (0.5 * sq * dist2 + spec.sw2 * E) / jnp.where(sq > 0, sq, 1.0)
