@@ -1,0 +1,49 @@
+"""Runs every benchmark: ``python -m benchmarks run [--quick] [--only NAME ...]``.
+
+Each benchmark module exposes ``run(quick: bool) -> dict``, prints its table and writes
+``benchmarks/results/<name>[_quick].json`` with machine info. ``--quick`` is the CI
+smoke mode (small sizes, a few minutes); the full run is what the README reports.
+To run on a GPU, install jax with CUDA (``pip install "jax[cuda12]==0.10.2"``) and run
+the same command there: every figure is a ratio against a baseline measured in the same
+run, and the JSON records the device.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+
+#: Benchmark modules, in running order.
+SUITE = (
+    "bench_kernels",
+    "bench_float32",
+    "bench_empirical",
+    "bench_convergence",
+    "bench_train",
+    "bench_ucr",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="run the suite")
+    r.add_argument("--quick", action="store_true", help="CI smoke sizes")
+    r.add_argument("--only", nargs="+", choices=SUITE, help="run just these benchmarks")
+    args = p.parse_args(argv)
+    summary = {}
+    for name in args.only or SUITE:
+        print(f"\n=== {name} ({'quick' if args.quick else 'full'}) ===", flush=True)
+        t0 = time.perf_counter()
+        module = importlib.import_module(f"benchmarks.{name}")
+        module.run(quick=args.quick)
+        summary[name] = round(time.perf_counter() - t0, 1)
+    print("\nwall seconds per benchmark:", json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
