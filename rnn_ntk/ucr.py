@@ -1,0 +1,300 @@
+"""The UCR protocol: RNN-NTK SVMs against standard baselines on one bundled data set.
+
+For one equal-length classification set bundled with aeon (``rnn_ntk.data``), every
+method is fitted on the training split; hyperparameters are chosen by stratified k-fold
+cross-validation on the training split only; the test split is used once, to score the
+chosen models:
+
+    rnn_paper   RNN-NTK SVM, the paper's kernel (H^inf: sw2=2, sa2=2/L^3, sb2=0, s02=2,
+                h0="random", W block); only C is chosen by CV (the paper has no C).
+    rnn_cv      RNN-NTK SVM, (sw2, sa2, C) chosen by CV; sa2 on a grid relative to the
+                inputs' scale, sa2 = c / (L * mean_l |X_l|^2) (training data), plus "paper".
+    nn1         1-nearest neighbour, Euclidean distance on the flattened sequences.
+    rbf_cv      RBF SVM on the flattened sequences, (gamma, C) chosen by CV; gamma on a
+                grid relative to 1 / (L d var(X)) (training data).
+
+The RNN-NTK columns are computed with float64 and with float32 kernels separately (each
+runs its own CV). The CV of the RNN-NTK SVM computes the training Gram once per kernel
+configuration and, per fold, does exactly what ``RNNKernelClassifier`` fitted on that fold
+would do (the kernel is scaled by its training fold's ``kernel_scale``).
+
+Inputs are used as aeon ships them (the UCR univariate sets are z-normalised per series;
+see ``rnn_ntk.data``); every method sees the same arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from rnn_ntk.config import RNNConfig
+from rnn_ntk.data import load_dataset
+from rnn_ntk.estimators import RNNKernelClassifier, kernel_scale
+from rnn_ntk.kernels import ntk
+
+__all__ = ["Grid", "FULL_GRID", "QUICK_GRID", "UCRRow", "evaluate", "cv_rnn_svm", "table_row"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Grid:
+    """Hyperparameter grids of the CV-tuned methods.
+
+    Attributes:
+      sw2: values of sw2 for ``rnn_cv``.
+      sa2_rel: values c of sa2 = c / (L mean |X_l|^2) for ``rnn_cv``; "paper" is 2/L^3.
+      C: values of C (for the RNN-NTK SVM they act on the scaled kernel, see
+        ``rnn_ntk.estimators.kernel_scale``).
+      gamma_rel: values g of gamma = g / (L d var(X)) for ``rbf_cv``.
+      n_folds: CV folds (fewer if a class has fewer training samples).
+    """
+
+    sw2: tuple[float, ...] = (2.0, 1.9)
+    sa2_rel: tuple[float | str, ...] = ("paper", 0.1, 1.0, 10.0)
+    C: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4)
+    gamma_rel: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0)
+    n_folds: int = 5
+
+
+FULL_GRID = Grid()
+QUICK_GRID = Grid(sw2=(2.0,), sa2_rel=("paper", 1.0), C=(0.1, 1.0, 10.0, 100.0),
+                  gamma_rel=(0.1, 1.0), n_folds=3)
+
+
+@dataclasses.dataclass
+class UCRRow:
+    """One row of the UCR table (``to_dict`` gives its JSON form).
+
+    Attributes:
+      name: the data set.
+      n_train, n_test: sequences used (after subsampling); n_train_total, n_test_total:
+        sizes of the splits; subsampled: whether any split was subsampled.
+      L, d, n_classes: steps, features per step, classes.
+      accuracy: test accuracy per method; the RNN-NTK methods per dtype
+        ({"rnn_paper": {"float64": .., "float32": ..}, "rnn_cv": {..}, "nn1": .., "rbf_cv": ..}).
+      cv_accuracy: mean CV accuracy of the chosen hyperparameters, same layout (no nn1).
+      chosen: the chosen hyperparameters, same layout.
+      kernel_seconds: per dtype, seconds for the paper kernel's training Gram plus the
+        test-vs-training kernel (compiled already, i.e. without jit compile time).
+      kernel_rel_diff: max |H32 - H64| / max |H64| of the paper kernel's training Gram.
+      seconds: wall time of the whole row.
+    """
+
+    name: str
+    n_train: int
+    n_test: int
+    n_train_total: int
+    n_test_total: int
+    subsampled: bool
+    L: int
+    d: int
+    n_classes: int
+    accuracy: dict
+    cv_accuracy: dict
+    chosen: dict
+    kernel_seconds: dict
+    kernel_rel_diff: float | None
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _folds(y: np.ndarray, n_folds: int, seed: int):
+    from sklearn.model_selection import StratifiedKFold
+
+    _, counts = np.unique(y, return_counts=True)
+    if counts.min() < 2:
+        raise ValueError(
+            f"every class needs >= 2 training samples for cross-validation, but one has "
+            f"{counts.min()}; pass a larger max_train (or none)."
+        )
+    k = int(min(n_folds, counts.min()))
+    return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+
+
+def cv_rnn_svm(
+    x: np.ndarray,
+    y: np.ndarray,
+    configs: Sequence[dict],
+    Cs: Sequence[float],
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+    *,
+    dtype: str | None = None,
+) -> tuple[dict, float]:
+    """Cross-validated choice of kernel configuration and C for ``RNNKernelClassifier``.
+
+    Equivalent to ``GridSearchCV(RNNKernelClassifier(dtype=dtype), [{**c, "C": Cs} for c
+    in configs], cv=folds)`` (same scores; first best wins ties), but the training Gram
+    is computed once per configuration and sliced per fold.
+
+    Args:
+      x: training sequences, shape (n, L, d).
+      y: training labels, shape (n,).
+      configs: kernel parameters of ``RNNKernelClassifier`` (e.g. {"sw2": 2.0, "sa2": 0.1}).
+      Cs: values of C.
+      folds: (train indices, validation indices) pairs.
+      dtype: kernel precision.
+    Returns:
+      (best parameters including "C", their mean CV accuracy).
+    """
+    from sklearn.svm import SVC
+
+    best, best_score = None, -np.inf
+    for params in configs:
+        est = RNNKernelClassifier(**params, dtype=dtype)
+        cfg = RNNConfig(**{k: params[k] for k in ("sw2", "sa2", "sb2", "s02", "sB2", "h0")
+                           if k in params})
+        H = np.asarray(ntk(x, cfg=cfg, blocks=est.blocks, parameterization=est.parameterization,
+                           dtype=dtype), dtype=np.float64)
+        scores = np.zeros((len(folds), len(Cs)))
+        for f, (tr, va) in enumerate(folds):
+            s = kernel_scale(H[np.ix_(tr, tr)])
+            classes, y_tr = np.unique(y[tr], return_inverse=True)
+            for j, C in enumerate(Cs):
+                svc = SVC(kernel="precomputed", C=C).fit(H[np.ix_(tr, tr)] / s, y_tr)
+                pred = classes[svc.predict(H[np.ix_(va, tr)] / s)]
+                scores[f, j] = np.mean(pred == y[va])
+        mean = scores.mean(axis=0)
+        j = int(np.argmax(mean))
+        if mean[j] > best_score:
+            best, best_score = {**params, "C": float(Cs[j])}, float(mean[j])
+    return best, best_score
+
+
+def _subsample(x, y, n_max, seed, stratify):
+    if n_max is None or len(y) <= n_max:
+        return x, y
+    from sklearn.model_selection import train_test_split
+
+    idx, _ = train_test_split(np.arange(len(y)), train_size=n_max, random_state=seed,
+                              stratify=y if stratify else None)
+    idx = np.sort(idx)
+    return x[idx], y[idx]
+
+
+def evaluate(
+    name: str,
+    *,
+    dtypes: Sequence[str] = ("float64", "float32"),
+    grid: Grid = FULL_GRID,
+    max_train: int | None = None,
+    max_test: int | None = None,
+    seed: int = 0,
+) -> UCRRow:
+    """Runs the UCR protocol (module docstring) on one bundled classification set.
+
+    Args:
+      name: a bundled, equal-length classification set (``rnn_ntk.data.bundled_datasets``).
+      dtypes: kernel precisions to run ("float64" needs ``jax_enable_x64``; this function
+        never switches it on).
+      grid: the CV grids.
+      max_train: if the training split is larger, a stratified random subset of this
+        size is used (seeded); None uses it all.
+      max_test: if the test split is larger, a random subset of this size is scored.
+      seed: seed of the CV folds and of subsampling.
+    Returns:
+      A ``UCRRow``.
+    """
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
+
+    t_start = time.perf_counter()
+    ds = load_dataset(name)
+    if ds.info.task != "classification":
+        raise ValueError(f"{ds.info.name!r} is a regression set; the UCR table is for "
+                         f"classification sets.")
+    for dt in dtypes:
+        if dt not in ("float32", "float64"):
+            raise ValueError(f"dtypes must hold 'float32' and/or 'float64', got {dt!r}.")
+    x_tr, y_tr = _subsample(ds.x_train, ds.y_train, max_train, seed, stratify=True)
+    x_te, y_te = _subsample(ds.x_test, ds.y_test, max_test, seed, stratify=False)
+    n, L, d = x_tr.shape
+    folds = _folds(y_tr, grid.n_folds, seed)
+    acc: dict = {"rnn_paper": {}, "rnn_cv": {}}
+    cv_acc: dict = {"rnn_paper": {}, "rnn_cv": {}}
+    chosen: dict = {"rnn_paper": {}, "rnn_cv": {}}
+    k_seconds: dict = {}
+    grams: dict = {}
+
+    m2 = float(np.mean(np.sum(x_tr**2, axis=-1)))
+    sa2_values = ["paper" if c == "paper" else float(c) / (L * m2) for c in grid.sa2_rel]
+    configs = [{"sw2": sw2, "sa2": sa2} for sw2 in grid.sw2 for sa2 in sa2_values]
+    paper = {"sw2": 2.0, "sa2": "paper"}
+    for dt in dtypes:
+        for method, cfgs in (("rnn_paper", [paper]), ("rnn_cv", configs)):
+            params, score = cv_rnn_svm(x_tr, y_tr, cfgs, grid.C, folds, dtype=dt)
+            est = RNNKernelClassifier(**params, dtype=dt).fit(x_tr, y_tr)
+            acc[method][dt] = float(est.score(x_te, y_te))
+            cv_acc[method][dt] = score
+            chosen[method][dt] = params
+        # Time of the paper kernel: training Gram + test kernel, after a compiling call.
+        def paper_kernels(dt=dt):
+            H = np.asarray(ntk(x_tr, cfg=RNNConfig(), dtype=dt))
+            np.asarray(ntk(x_te, x_tr, cfg=RNNConfig(), dtype=dt))
+            return H
+
+        paper_kernels()
+        t0 = time.perf_counter()
+        grams[dt] = paper_kernels().astype(np.float64)
+        k_seconds[dt] = time.perf_counter() - t0
+    rel = None
+    if "float32" in grams and "float64" in grams:
+        rel = float(np.max(np.abs(grams["float32"] - grams["float64"]))
+                    / np.max(np.abs(grams["float64"])))
+
+    flat_tr, flat_te = x_tr.reshape(n, -1), x_te.reshape(len(x_te), -1)
+    acc["nn1"] = float(KNeighborsClassifier(n_neighbors=1).fit(flat_tr, y_tr)
+                       .score(flat_te, y_te))
+    var = float(flat_tr.var()) or 1.0
+    rbf = GridSearchCV(
+        SVC(kernel="rbf"),
+        {"C": list(grid.C), "gamma": [g / (L * d * var) for g in grid.gamma_rel]},
+        cv=folds,
+    ).fit(flat_tr, y_tr)
+    acc["rbf_cv"] = float(rbf.score(flat_te, y_te))
+    cv_acc["rbf_cv"] = float(rbf.best_score_)
+    chosen["rbf_cv"] = {k: float(v) for k, v in rbf.best_params_.items()}
+
+    return UCRRow(
+        name=ds.info.name, n_train=n, n_test=len(y_te),
+        n_train_total=len(ds.y_train), n_test_total=len(ds.y_test),
+        subsampled=bool(n < len(ds.y_train) or len(y_te) < len(ds.y_test)),
+        L=L, d=d, n_classes=len(np.unique(y_tr)),
+        accuracy=acc, cv_accuracy=cv_acc, chosen=chosen, kernel_seconds=k_seconds,
+        kernel_rel_diff=rel, seconds=time.perf_counter() - t_start,
+    )
+
+
+def table_row(row: dict) -> dict:
+    """The columns of the UCR table (README, benchmark, CLI) from ``UCRRow.to_dict()``.
+
+    Accuracies are rounded to 3 decimals, seconds to 3 significant digits; a "*" after
+    the name marks a subsampled set.
+    """
+    a = row["accuracy"]
+
+    def r3(v):
+        return None if v is None else round(float(v), 3)
+
+    return {
+        "dataset": row["name"] + ("*" if row["subsampled"] else ""),
+        "n_tr/n_te": f"{row['n_train']}/{row['n_test']}",
+        "L x d": f"{row['L']}x{row['d']}",
+        "paper f64": r3(a["rnn_paper"].get("float64")),
+        "paper f32": r3(a["rnn_paper"].get("float32")),
+        "cv f64": r3(a["rnn_cv"].get("float64")),
+        "cv f32": r3(a["rnn_cv"].get("float32")),
+        "1-NN": r3(a["nn1"]),
+        "RBF cv": r3(a["rbf_cv"]),
+        "kernel s f64": _sig3(row["kernel_seconds"].get("float64")),
+        "kernel s f32": _sig3(row["kernel_seconds"].get("float32")),
+        "f32 rel diff": _sig3(row["kernel_rel_diff"]),
+    }
+
+
+def _sig3(v):
+    return None if v is None else float(f"{v:.3g}")
