@@ -35,6 +35,8 @@ def build(name: str, cells) -> None:
         nbf.v4.new_markdown_cell(src) if kind == "md" else nbf.v4.new_code_cell(src)
         for kind, src in cells
     ]
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"  # deterministic ids: rebuilding changes nothing
     nbf.write(nb, HERE / name)
 
 
