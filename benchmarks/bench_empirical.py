@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -38,10 +37,11 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import write_result
+
 METHODS = ("structured", "nt_jacobian", "nt_vector", "nt_struct", "autodiff")
 FULL = {"widths": (256, 1024, 2048), "n": 64, "L": 16, "d": 2, "timeout": 480}
 QUICK = {"widths": (64, 128), "n": 16, "L": 8, "d": 2, "timeout": 240}
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _rss_mb() -> float:
@@ -119,11 +119,12 @@ def _run_child(method, m, cfg, tmp) -> dict:
     return rec
 
 
-def run(quick: bool = False) -> dict:
-    """Runs the benchmark; returns the results (also printed by ``main``).
+def run(quick: bool = False, write: bool = True) -> dict:
+    """Runs the benchmark, prints its table and writes its JSON; returns the results.
 
     Args:
       quick: small sizes (a smoke test) instead of m = 256, 1024, 2048, L = 16, n = 64.
+      write: write ``benchmarks/results/bench_empirical[_quick].json`` (with machine info).
     Returns:
       A dict with the settings, one record per (method, m) (times, peak memory, status,
       ratio to structured, max relative difference to structured) and the speed-up of
@@ -170,26 +171,25 @@ def run(quick: bool = False) -> dict:
                 "speedup": fastest["time_s"] / base[0]["time_s"],
                 "complete": len(nt_ok) == 3,
             }
-    return {
-        "benchmark": "bench_empirical",
-        "quick": quick,
+    res = {
         "settings": {**cfg, "dtype": "float32", "blocks": ["W"], "config": "RNNConfig()"},
-        "machine": {
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-            "load_average_at_end": list(os.getloadavg()),
-        },
+        "load_average_at_end": list(os.getloadavg()),
+        "cpu_count": os.cpu_count(),
         "records": records,
         "speedup_vs_nt_fastest": speedup,
     }
+    print(_table(res))
+    if write:
+        print(f"wrote {write_result('bench_empirical', res, quick)}")
+    return res
 
 
 def _table(res: dict) -> str:
     s = res["settings"]
     lines = [
         f"Empirical NTK Theta_W, L={s['L']}, n={s['n']}, float32 "
-        f"(load average at end {res['machine']['load_average_at_end'][0]:.1f} on "
-        f"{res['machine']['cpu_count']} CPUs)",
+        f"(load average at end {res['load_average_at_end'][0]:.1f} on "
+        f"{res['cpu_count']} CPUs)",
         f"{'m':>6} {'method':<12} {'time s':>9} {'first s':>9} {'x struct':>9} "
         f"{'peak MB':>9} {'rel diff':>9}  status",
     ]
@@ -203,11 +203,11 @@ def _table(res: dict) -> str:
         else:
             lines.append(f"{r['m']:>6} {r['method']:<12} {'-':>9} {'-':>9} {'-':>9} "
                          f"{'-':>9} {'-':>9}  {r['status']}")  # fmt: skip
-    for m, v in res["speedup_vs_nt_fastest"].items():
+    for m, v in sorted(res["speedup_vs_nt_fastest"].items(), key=lambda kv: int(kv[0])):
         note = "" if v["complete"] else " (not every nt implementation finished)"
         lines.append(
-            f"m={m}: structured is {v['speedup']:.1f}x faster than nt's fastest "
-            f"({v['nt_fastest']}){note}"
+            f"m={m}: nt's fastest ({v['nt_fastest']}) takes {v['speedup']:.1f}x the time of "
+            f"structured{note}"
         )
     return "\n".join(lines)
 
@@ -215,25 +215,19 @@ def _table(res: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
-    ap.add_argument("--out", default=None, help="JSON path (default benchmarks/results/...)")
+    ap.add_argument("--out", default=None, help="JSON path (default: benchmarks/results/)")
     ap.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         method, m, n, L, d, save = args.child
         print(json.dumps(_child(method, int(m), int(n), int(L), int(d), save)))
         return 0
-    res = run(args.quick)
-    print(_table(res))
-    out = (
-        Path(args.out)
-        if args.out
-        else RESULTS / ("bench_empirical_quick.json" if args.quick else "bench_empirical.json")
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(res, indent=2) + "\n")
-    os.replace(tmp, out)
-    print(f"wrote {out}")
+    res = run(args.quick, write=args.out is None)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(res, indent=2) + "\n")
+        print(f"wrote {out}")
     return 0
 
 

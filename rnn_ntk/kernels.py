@@ -77,7 +77,7 @@ def _workers() -> int:
 
 
 class Kernels(NamedTuple):
-    """Per-step diagonstics of SPEC §2 for every pair (a jax pytree).
+    """Per-step diagnostics of SPEC §2 for every pair (a jax pytree).
 
     Attributes:
       K: forward correlations K^0..K^L, shape (L+1, n1, n2) (lim <h_l(x), h_l(x')>).

@@ -56,9 +56,8 @@ def test_load_dataset_matches_registry_and_aeons_layout(name, no_network):
     else:
         assert ds.y_train.dtype == np.float64
     # Layout: x[i, l, c] is channel c of series i at step l in aeon's (n, channels, length).
-    from aeon.datasets import load_from_ts_file
-
     import aeon.datasets
+    from aeon.datasets import load_from_ts_file
 
     ts = os.path.join(os.path.dirname(aeon.datasets.__file__), "data", info.folder,
                       f"{info.name}_TEST.ts")
@@ -85,7 +84,7 @@ def test_ragged_sets_raise_pending(name):
 
 
 def test_unknown_name_lists_bundled_and_suggests():
-    with pytest.raises(ValueError, match=r"unknown data set name 'GunPiont'.*Did you mean 'GunPoint'"):
+    with pytest.raises(ValueError, match=r"unknown data set name 'GunPiont'.*mean 'GunPoint'"):
         data.load_dataset("GunPiont")
     with pytest.raises(ValueError, match=r"ItalyPowerDemand.*load_classification"):
         data.load_dataset("Beef")

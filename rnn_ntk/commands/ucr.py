@@ -47,7 +47,7 @@ def run(args) -> int:
     if args.list:
         for name in data.bundled_datasets():
             info = data.BUNDLED[name]
-            length = info.length if info.equal_length else "%d..%d" % info.length
+            length = info.length if info.equal_length else "{}..{}".format(*info.length)
             print(f"{name:<26} {info.task:<15} {info.n_train}/{info.n_test}  L={length} "
                   f"d={info.channels}  {info.note}")
         return 0
