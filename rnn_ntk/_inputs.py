@@ -5,8 +5,16 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Array, Float
 
-__all__ = ["as_pair", "as_sequences", "resolve_dtype", "is_traced"]
+__all__ = [
+    "as_pair",
+    "as_sequences",
+    "check_lengths",
+    "is_traced",
+    "resolve_dtype",
+    "right_align",
+]
 
 
 def is_traced(*arrays: object) -> bool:
@@ -91,3 +99,83 @@ def as_pair(x1: object, x2: object | None, dtype: object | None, same_length: bo
             f"{b.shape[1]}; for sequences of different lengths pass lengths1/lengths2."
         )
     return a, b, dt
+
+
+def check_lengths(lengths: object, x: object, name: str = "lengths", x_name: str = "x"):
+    """Validates per-sample lengths of a padded batch and zeroes the padding of ``x``.
+
+    Args:
+      lengths: integers of shape (n,), each in [1, L]: sample i is x[i, :lengths[i]].
+        Under tracing (inside jit) the values cannot be checked and are taken as given.
+      x: the padded sequences, shape (n, L, d); the padding may hold NaN or anything.
+      name: the argument's name, used in error messages.
+      x_name: the name of ``x`` in error messages.
+    Returns:
+      ``(lengths, x)``: lengths as an integer jax array and x with its padding set to 0
+      (unchanged if x is traced or not yet a floating array; ``right_align`` masks it anyway).
+    """
+    if not hasattr(x, "shape"):
+        try:
+            x = np.asarray(x)
+        except Exception:
+            return lengths, x  # as_sequences says what is wrong with x
+    if np.ndim(x) != 3:
+        return lengths, x  # as_sequences says what is wrong with x
+    n, L = np.shape(x)[:2]
+    if is_traced(lengths):
+        lengths = jnp.asarray(lengths)
+        if not jnp.issubdtype(lengths.dtype, jnp.integer):
+            raise TypeError(f"{name} must be integers (steps per sequence), got {lengths.dtype}.")
+        if lengths.shape != (n,):
+            raise ValueError(
+                f"{name} must have shape ({n},) (one length per sequence of {x_name}), got "
+                f"{lengths.shape}."
+            )
+    else:
+        try:
+            arr = np.asarray(lengths)
+        except Exception as e:
+            raise TypeError(f"{name} must be an integer array of shape ({n},): {e}") from None
+        if arr.dtype.kind not in "iu":
+            raise TypeError(
+                f"{name} must be integers (steps per sequence), got dtype {arr.dtype}; "
+                f"e.g. {name}.astype(int)."
+            )
+        if arr.shape != (n,):
+            raise ValueError(
+                f"{name} must have shape ({n},) (one length per sequence of {x_name}), got "
+                f"{arr.shape}."
+            )
+        if n and (arr.min() < 1 or arr.max() > L):
+            raise ValueError(
+                f"{name} must lie in [1, {L}] (the padded length of {x_name}), got min "
+                f"{arr.min()} and max {arr.max()}."
+            )
+        lengths = jnp.asarray(arr)
+    if not is_traced(x, lengths) and np.dtype(x.dtype).kind == "f":
+        valid = np.arange(L)[None, :] < np.asarray(lengths)[:, None]
+        x = np.where(valid[..., None], np.asarray(x), 0.0)
+    return lengths, x
+
+
+def right_align(
+    x: Float[Array, "n Lx d"], lengths: Array, L: int
+) -> tuple[Float[Array, "n L d"], Array]:
+    """Right-aligns ragged sequences in L steps (SPEC §6: pairs meet at their last step).
+
+    Args:
+      x: padded sequences, shape (n, Lx, d) with Lx <= L; sample i is x[i, :lengths[i]].
+      lengths: integers (n,) in [1, Lx].
+      L: the aligned length.
+    Returns:
+      ``(xa, act)``: xa (n, L, d) with sample i at steps L - lengths[i] .. L - 1 (0-based)
+      and zeros before (selected, so NaN padding does not leak), and the mask act (n, L)
+      of the steps where sample i has started.
+    """
+    n, Lx, _ = x.shape
+    t = jnp.arange(L)
+    offset = L - jnp.asarray(lengths)  # first active step of each sample (0-based)
+    act = t[None, :] >= offset[:, None]
+    src = jnp.clip(t[None, :] - offset[:, None], 0, Lx - 1)
+    xa = jnp.take_along_axis(x, src[..., None], axis=1)
+    return jnp.where(act[..., None], xa, jnp.zeros((), x.dtype)), act

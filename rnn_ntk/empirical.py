@@ -22,6 +22,13 @@ Jacobian is never formed. ``method="autodiff"`` differentiates the network with
 As m -> inf, <h_l, h'_l> -> K^l (Theorem 5, eq. 25), <delta_l, delta'_l> -> F^l
 (Theorem 6, eq. 27), the cross-step terms l != l' of Theta_W vanish and
 Theta_W -> H^inf = sum_l F^l K^{l-1}; ``empirical_kernels`` returns these pieces.
+
+Sequences of different lengths (SPEC §6, ``lengths1``/``lengths2``): the samples are
+right-aligned in one scan (``rnn_ntk.network``), h is held at h_0 before a sample starts
+and delta_l = 0 there, so the sums above run over each sample's own steps (all step pairs
+(l, l') of x and x'), exactly as for the sequences run one at a time. Per-step arrays
+(``steps=True``, ``empirical_kernels``) are indexed by the aligned step, counted from the
+end as in ``rnn_ntk.ntk(..., lengths1=...)``.
 """
 
 from __future__ import annotations
@@ -33,9 +40,9 @@ from typing import Literal, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float
+from jaxtyping import Array, Float, Int
 
-from rnn_ntk._inputs import as_pair, is_traced
+from rnn_ntk._inputs import as_pair, check_lengths, is_traced, right_align
 from rnn_ntk.config import BLOCKS, RNNConfig
 from rnn_ntk.kernels import block_weights
 from rnn_ntk.network import _h0, _scan, check_params, reparameterized
@@ -80,12 +87,14 @@ class _Feats(NamedTuple):
     X: jax.Array
 
 
-def _features_body(params, x, cfg: RNNConfig, steps: bool) -> _Feats:
+def _features_body(params, x, cfg: RNNConfig, steps: bool, act=None) -> _Feats:
     """One forward scan and one VJP (L VJPs with ``steps``) for a chunk of samples.
 
     The VJP is taken with respect to additive perturbations e_l of every u_l and of h_0
     (one per sample, all zero): d(sum_i g(x_i))/de_{i,l} = delta_l(x_i) because sample i's
-    output depends only on its own perturbations.
+    output depends only on its own perturbations. With the ragged mask ``act`` (n, L) of
+    right-aligned x, h is held at h_0 before a sample starts, so delta_l = 0 on those
+    steps and dg/dh_0 = W^T delta at the sample's first step.
     """
     n, L, _ = x.shape
     m = params["W"].shape[0]
@@ -94,7 +103,7 @@ def _features_body(params, x, cfg: RNNConfig, steps: bool) -> _Feats:
     B = params["B"]
 
     def out(h0, e):
-        hs = _scan(params, x, h0, e)  # (L, n, m)
+        hs = _scan(params, x, h0, e, act)  # (L, n, m)
         g = hs @ B  # (L, n)
         return (jnp.sum(g, axis=1) if steps else jnp.sum(g[-1])), hs
 
@@ -183,18 +192,20 @@ def _check_chunk(chunk_size) -> int | None:
     return int(chunk_size)
 
 
-def _feature_chunks(params, x, cfg, steps, chunk):
+def _feature_chunks(params, x, cfg, steps, chunk, act=None):
     """States of x in chunks of ``chunk`` samples (the last one zero-padded)."""
     n = x.shape[0]
-    traced = is_traced(x, *params.values())
+    traced = is_traced(x, act, *params.values())
     fn = _features_body if traced else _features_jit
     parts = []
     for start in range(0, n, chunk):
         xc = x[start : start + chunk]
+        ac = None if act is None else act[start : start + chunk]
         k = xc.shape[0]
         if k < chunk and not traced and n > chunk:  # keep one compiled shape
             xc = jnp.pad(xc, ((0, chunk - k), (0, 0), (0, 0)))
-        f = fn(params, xc, cfg, steps)
+            ac = None if ac is None else jnp.pad(ac, ((0, chunk - k), (0, 0)))
+        f = fn(params, xc, cfg, steps, ac)
         parts.append(jax.tree.map(lambda a, k=k: a[:k], f))
     return parts
 
@@ -208,18 +219,44 @@ def _gram_from_chunks(parts1, parts2, fn):
     return jax.tree.map(lambda *z: jnp.concatenate(z, axis=-2), *rows)
 
 
-def _validated(params, x1, x2, cfg, dtype):
+def _validated(params, x1, x2, cfg, dtype, lengths1=None, lengths2=None):
+    """Validates the inputs; returns (params, x1, x2 or None, act1, act2).
+
+    Without lengths the masks are None. With either of lengths1/lengths2 (SPEC §6) both
+    inputs come back right-aligned in L = the longer padded length, with their (n, L)
+    masks of started steps (a sample without lengths counts as full length); act2 is
+    None when x2 is.
+    """
     if not isinstance(cfg, RNNConfig):
         raise TypeError(f"cfg must be an RNNConfig, got {type(cfg).__name__}.")
     check_params(params)
     if dtype is None:
         dtype = jnp.result_type(*[params[k] for k in BLOCKS])
-    a, b, dt = as_pair(x1, x2, dtype)
+    ragged = lengths1 is not None or lengths2 is not None
+    if ragged:
+        if x2 is None and lengths2 is not None:
+            raise ValueError("lengths2 was given without x2; pass lengths1 for x1 alone.")
+        if lengths1 is not None:
+            lengths1, x1 = check_lengths(lengths1, x1, "lengths1", "x1")
+        if lengths2 is not None:
+            lengths2, x2 = check_lengths(lengths2, x2, "lengths2", "x2")
+    a, b, dt = as_pair(x1, x2, dtype, same_length=not ragged)
     check_params(params, a, x_name="x1", check_finite=False)
     if b is not None:
         check_params(params, b, x_name="x2", check_finite=False)
     p = {k: jnp.asarray(params[k], dt) for k in BLOCKS}
-    return p, a, b
+    if not ragged:
+        return p, a, b, None, None
+    L = max(a.shape[1], 0 if b is None else b.shape[1])
+    if lengths1 is None:
+        lengths1 = jnp.full((a.shape[0],), a.shape[1])
+    a, act1 = right_align(a, lengths1, L)
+    act2 = None
+    if b is not None:
+        if lengths2 is None:
+            lengths2 = jnp.full((b.shape[0],), b.shape[1])
+        b, act2 = right_align(b, lengths2, L)
+    return p, a, b, act1, act2
 
 
 def empirical_ntk(
@@ -234,6 +271,8 @@ def empirical_ntk(
     steps: bool = False,
     chunk_size: int | None = None,
     dtype: object | None = None,
+    lengths1: Int[Array, " n1"] | None = None,
+    lengths2: Int[Array, " n2"] | None = None,
 ) -> Float[Array, "n1 n2"] | Float[Array, "L n1 n2"]:
     """The empirical NTK of a finite-width RNN, summed over the trained ``blocks``.
 
@@ -258,13 +297,32 @@ def empirical_ntk(
       chunk_size: samples per chunk of the structured method (forward/backward states
         and Gram tiles); default sized to keep either within about 256 MiB.
       dtype: compute dtype; default the parameters' dtype.
+      lengths1: sequences of different lengths (SPEC §6), "structured" and "autodiff"
+        only ("neural_tangents" raises NotImplementedError): integers (n1,) in [1, L];
+        sample i of x1 is x1[i, :lengths1[i]] (the padding, NaN or anything, is
+        ignored) and g(x_i) = B^T h_{lengths1[i]}(x_i).
+        Theta sums over each sample's own steps, so its m -> inf limit is
+        ``rnn_ntk.ntk(x1, x2, cfg, lengths1=..., lengths2=...)`` (pairs aligned at their
+        last step). With ragged input x1 and x2 may have different padded lengths; L is
+        the longer one (it also resolves sa2="paper" in the NTK parameterisation).
+      lengths2: the same for x2 (without it every sample of x2 has the full length).
     Returns:
-      The kernel, shape (n1, n2), or (L, n1, n2) with ``steps=True``.
+      The kernel, shape (n1, n2), or (L, n1, n2) with ``steps=True``. For ragged input
+      step l counts from the end (as in ``rnn_ntk.ntk``): entry [l, i, j] is the kernel
+      of the outputs read L - l steps before each sequence's last step; a sequence that
+      has not started by then outputs B^T h_0 (h held at h_0), so only entries where both
+      have started are kernels of genuine per-step outputs.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    ragged = lengths1 is not None or lengths2 is not None
+    if method == "neural_tangents" and ragged:
+        raise NotImplementedError(
+            "method='neural_tangents' does not take lengths1/lengths2 (sequences of "
+            "different lengths); use method='structured' or method='autodiff'."
+        )
     chunk_size = _check_chunk(chunk_size)
-    p, a, b = _validated(params, x1, x2, cfg, dtype)
+    p, a, b, act1, act2 = _validated(params, x1, x2, cfg, dtype, lengths1, lengths2)
     L = a.shape[1]
     if isinstance(blocks, str):
         blocks = (blocks,)
@@ -273,7 +331,7 @@ def empirical_ntk(
     steps = bool(steps)
     if method == "autodiff":
         trained = jnp.asarray([float(k in blocks) for k in BLOCKS], a.dtype)
-        return _autodiff(p, a, b, cfg, parameterization, steps, trained)
+        return _autodiff(p, a, b, cfg, parameterization, steps, trained, act1, act2)
     if method == "neural_tangents":
         from rnn_ntk import interop  # lazily: the core never imports neural-tangents
 
@@ -283,8 +341,8 @@ def empirical_ntk(
     m = p["W"].shape[0]
     chunk = chunk_size or _auto_chunk(a.shape[0], L, m, steps, a.dtype.itemsize)
     traced = is_traced(a, b, *p.values())
-    f1 = _feature_chunks(p, a, cfg, steps, chunk)
-    f2 = f1 if b is None else _feature_chunks(p, b, cfg, steps, chunk)
+    f1 = _feature_chunks(p, a, cfg, steps, chunk, act1)
+    f2 = f1 if b is None else _feature_chunks(p, b, cfg, steps, chunk, act2)
     fn = functools.partial(
         _contract_body if traced else _contract_jit,
         w=jnp.asarray(w, a.dtype),
@@ -295,23 +353,24 @@ def empirical_ntk(
 
 
 @functools.partial(jax.jit, static_argnums=(3, 4, 5))
-def _autodiff(p, a, b, cfg, parameterization, steps, trained):
+def _autodiff(p, a, b, cfg, parameterization, steps, trained, act1=None, act2=None):
     """Reference: full Jacobians by reverse mode, contracted over parameters.
 
     The Jacobians are taken with respect to all five blocks (in the requested
     parameterisation, so no block weights are applied) and each block's Gram is added
     with the 0/1 weight ``trained``: one compiled function for every choice of blocks.
+    ``act1``/``act2`` are the masks of right-aligned ragged input, or None.
     """
     blocks = BLOCKS if cfg.h0 == "random" else tuple(k for k in BLOCKS if k != "M0")
     f, theta = reparameterized(p, cfg, blocks, parameterization, a.shape[1], steps=steps)
     lead = 2 if steps else 1
 
-    def jac(x):
-        J = jax.jacrev(f)(theta, x)  # leaves (n, [L,] *shape)
+    def jac(x, act):
+        J = jax.jacrev(f)(theta, x, act)  # leaves (n, [L,] *shape)
         return {k: J[k].reshape(J[k].shape[:lead] + (-1,)) for k in blocks}
 
-    J1 = jac(a)
-    J2 = J1 if b is None else jac(b)
+    J1 = jac(a, act1)
+    J2 = J1 if b is None else jac(b, act2)
     spec = "ilp,jlp->lij" if steps else "ip,jp->ij"
     return sum(trained[BLOCKS.index(k)] * jnp.einsum(spec, J1[k], J2[k]) for k in blocks)
 
@@ -324,6 +383,8 @@ def empirical_kernels(
     *,
     chunk_size: int | None = None,
     dtype: object | None = None,
+    lengths1: Int[Array, " n1"] | None = None,
+    lengths2: Int[Array, " n2"] | None = None,
 ) -> EmpiricalKernels:
     """Empirical K^l, F^l and the same-step / cross-step parts of Theta_W (SPEC §5).
 
@@ -339,15 +400,19 @@ def empirical_kernels(
       cfg: the network's config.
       chunk_size: see ``empirical_ntk``.
       dtype: compute dtype; default the parameters' dtype.
+      lengths1, lengths2: sequences of different lengths, see ``empirical_ntk``. The
+        per-step arrays are indexed by the aligned step (counted from the end); before a
+        sample starts its h_l is h_0 and its delta_l is 0, so "same step" in H_diag means
+        the same aligned step, the pairing of the analytic ``rnn_ntk.kernels``.
     Returns:
       An ``EmpiricalKernels`` tuple: K (L+1, n1, n2), F (L, n1, n2), H, H_diag, H_cross
       (n1, n2).
     """
     chunk_size = _check_chunk(chunk_size)
-    p, a, b = _validated(params, x1, x2, cfg, dtype)
+    p, a, b, act1, act2 = _validated(params, x1, x2, cfg, dtype, lengths1, lengths2)
     L, m = a.shape[1], p["W"].shape[0]
     chunk = chunk_size or _auto_chunk(a.shape[0], L, m, False, a.dtype.itemsize)
     traced = is_traced(a, b, *p.values())
-    f1 = _feature_chunks(p, a, cfg, False, chunk)
-    f2 = f1 if b is None else _feature_chunks(p, b, cfg, False, chunk)
+    f1 = _feature_chunks(p, a, cfg, False, chunk, act1)
+    f2 = f1 if b is None else _feature_chunks(p, b, cfg, False, chunk, act2)
     return _gram_from_chunks(f1, f2, _diagnostics_body if traced else _diagnostics_jit)

@@ -50,7 +50,7 @@ from jax import lax
 from jaxtyping import Array, Float, Int
 
 from rnn_ntk._arccos import arccos_terms
-from rnn_ntk._inputs import as_pair, is_traced
+from rnn_ntk._inputs import as_pair, check_lengths, is_traced, right_align
 from rnn_ntk.config import BLOCKS, RNNConfig
 
 __all__ = ["ntk", "kernels", "nngp", "Kernels", "block_weights"]
@@ -259,6 +259,15 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
             out = None
         elif spec.mode == "steps":
             out = 0.5 * spec.sB2 * k0 * U + wB * K  # H^(l)
+            if spec.ragged:
+                # Before a pair's common steps one output still reads B^T h_0: only the B
+                # block (<h_0, h_l(x')> = sqrt(s02 S_l(x',x')) / (2 pi), or K^0 if neither
+                # has started) and the M0 block (sB2/2, both still at h_0) survive.
+                any_act = act_r | act_c
+                nv_long = jnp.where(act_r, nr, nc)
+                Kb_now = jnp.where(any_act, math.sqrt(spec.s02) / (2 * math.pi) * nv_long, spec.k0)
+                held = wB * Kb_now + jnp.where(any_act, 0.0, 0.5 * wM0 * spec.sB2)
+                out = jnp.where(act, out, held)
         else:
             out = (K, k0, jnp.where(sq > 0, omr, 1.0))
         return (E, K, U, k0), out
@@ -375,42 +384,6 @@ def _gram(spec: _Spec, p1: _Prep, p2: _Prep | None, tile_size: int):
     return jax.tree.map(jnp.asarray, bufs)
 
 
-def _right_align(x, lengths, L: int):
-    """Sample i's steps x[i, :lengths[i]] moved to the end of a length-L axis (zeros before)."""
-    n, Lx, _ = x.shape
-    t = jnp.arange(L)
-    offset = L - lengths  # first active step of each sample
-    src = jnp.clip(t[None, :] - offset[:, None], 0, Lx - 1)
-    out = jnp.take_along_axis(x, src[..., None], axis=1)
-    return jnp.where((t[None, :] >= offset[:, None])[..., None], out, 0.0)
-
-
-def _check_lengths(lengths, x, name: str):
-    """Validates per-sample lengths (1 <= len <= L) and zeroes the padding of x."""
-    n, L = np.shape(x)[:2]
-    if is_traced(lengths):
-        lengths = jnp.asarray(lengths)
-    else:
-        arr = np.asarray(lengths)
-        if arr.dtype.kind not in "iu":
-            raise TypeError(f"{name} must be integers (steps per sequence), got dtype {arr.dtype}.")
-        if arr.shape != (n,):
-            raise ValueError(
-                f"{name} must have shape ({n},) (one length per sequence), got {arr.shape}."
-            )
-        if n and (arr.min() < 1 or arr.max() > L):
-            raise ValueError(
-                f"{name} must lie in [1, {L}] (the padded length), got min {arr.min()} and "
-                f"max {arr.max()}."
-            )
-        lengths = jnp.asarray(arr)
-    if not is_traced(x):  # padding may hold NaN (aeon's ragged sets): zero it before checks
-        x = np.asarray(x)
-        valid = np.arange(L)[None, :] < np.asarray(lengths)[:, None]
-        x = np.where(valid[..., None], x, 0.0) if x.dtype.kind == "f" else x
-    return lengths, x
-
-
 def _run(x1, x2, cfg, w, mode, tile_size, dtype, lengths1=None, lengths2=None):
     if not isinstance(cfg, RNNConfig):
         raise TypeError(f"cfg must be an RNNConfig, got {type(cfg).__name__}.")
@@ -429,20 +402,20 @@ def _run(x1, x2, cfg, w, mode, tile_size, dtype, lengths1=None, lengths2=None):
     if x2 is None and lengths2 is not None:
         raise ValueError("lengths2 was given without x2; pass lengths1 for x1 alone.")
     if lengths1 is not None:
-        lengths1, x1 = _check_lengths(lengths1, x1, "lengths1")
+        lengths1, x1 = check_lengths(lengths1, x1, "lengths1", "x1")
     if x2 is not None and lengths2 is not None:
-        lengths2, x2 = _check_lengths(lengths2, x2, "lengths2")
+        lengths2, x2 = check_lengths(lengths2, x2, "lengths2", "x2")
     a, b, _ = as_pair(x1, x2, dtype, same_length=False)
     L = max(a.shape[1], b.shape[1] if b is not None else 0)
     if lengths1 is None:
         lengths1 = jnp.full((a.shape[0],), a.shape[1])
     spec = _spec(cfg, L, w(L) if callable(w) else w, mode, ragged=True)
-    p1 = _prepare(spec, _right_align(a, lengths1, L), lengths1)
+    p1 = _prepare(spec, right_align(a, lengths1, L)[0], lengths1)
     p2 = None
     if b is not None:
         if lengths2 is None:
             lengths2 = jnp.full((b.shape[0],), b.shape[1])
-        p2 = _prepare(spec, _right_align(b, lengths2, L), lengths2)
+        p2 = _prepare(spec, right_align(b, lengths2, L)[0], lengths2)
     return _gram(spec, p1, p2, tile_size)
 
 
@@ -492,7 +465,8 @@ def ntk(
       lengths2: the same for x2.
     Returns:
       The kernel, shape (n1, n2), or (L, n1, n2) with ``steps=True`` (for ragged input,
-      step l counts from the end: H^(l) reads the output L - l steps before the last).
+      step l counts from the end: H^(l) reads the output L - l steps before the last; a
+      sequence that has not started there outputs B^T h_0).
     """
     mode = "steps" if steps else "H"
     w = functools.partial(_weights_for, cfg, blocks, parameterization)

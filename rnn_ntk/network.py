@@ -9,6 +9,13 @@ b ~ N(0, sb2/m), M0 ~ N(0, s02/m), B ~ N(0, sB2/m) entrywise. The recursion is a
 ``jax.lax.scan`` over steps, batched over samples inside each step (one (n, m) x (m, m)
 matrix product per step). relu is ``jax.nn.relu``, whose derivative at 0 is 0, the
 convention the analytic kernels use for zero-variance pre-activations.
+
+Sequences of different lengths (SPEC §6, ``lengths=``): sample i is x[i, :lengths[i]].
+Inside the one scan the samples are right-aligned in the padded length L (sample i
+occupies steps L - lengths[i] + 1 .. L) and h is held at h_0 by a select while a sample
+has not started, so every sample's last step is the scan's last step and
+g(x_i) = B^T h_{lengths[i]}(x_i). The padding (NaN allowed) never enters an arithmetic
+operation: it is replaced by zeros with a select before the input projection.
 """
 
 from __future__ import annotations
@@ -19,9 +26,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from jaxtyping import Array, Float
+from jaxtyping import Array, Float, Int
 
-from rnn_ntk._inputs import as_sequences, is_traced, resolve_dtype
+from rnn_ntk._inputs import as_sequences, check_lengths, is_traced, resolve_dtype, right_align
 from rnn_ntk.config import BLOCKS, RNNConfig
 
 __all__ = ["init_params", "apply", "hidden_states", "check_params", "reparameterized"]
@@ -155,10 +162,12 @@ def check_params(
     return m
 
 
-def _prepared(params, x, cfg, dtype, x_name: str = "x"):
-    """Validates (params, x, cfg); returns the params cast to the compute dtype and x.
+def _prepared(params, x, cfg, dtype, x_name: str = "x", lengths=None):
+    """Validates (params, x, cfg[, lengths]); returns the cast params, x and the mask.
 
-    The compute dtype is ``dtype`` if given, else the parameters' dtype.
+    The compute dtype is ``dtype`` if given, else the parameters' dtype. With ``lengths``
+    x is returned right-aligned (see ``right_align``) with its (n, L) activity mask, else the
+    mask is ``None`` (every step active).
     """
     if not isinstance(cfg, RNNConfig):
         raise TypeError(f"cfg must be an RNNConfig, got {type(cfg).__name__}.")
@@ -166,10 +175,15 @@ def _prepared(params, x, cfg, dtype, x_name: str = "x"):
     if dtype is None:
         dtype = jnp.result_type(*[params[k] for k in BLOCKS])
     dt = resolve_dtype(dtype)
+    if lengths is not None:
+        lengths, x = check_lengths(lengths, x, "lengths", x_name)
     xs = as_sequences(x, x_name, dt)
     check_params(params, xs, x_name=x_name, check_finite=False)
     p = {k: jnp.asarray(params[k], dt) for k in BLOCKS}
-    return p, xs
+    if lengths is None:
+        return p, xs, None
+    xs, act = right_align(xs, lengths, xs.shape[1])
+    return p, xs, act
 
 
 def _h0(params: Params, cfg: RNNConfig, n: int) -> Float[Array, "n m"]:
@@ -179,26 +193,33 @@ def _h0(params: Params, cfg: RNNConfig, n: int) -> Float[Array, "n m"]:
     return jnp.zeros((n, m), params["W"].dtype)
 
 
-def _scan(params: Params, x: Float[Array, "n L d"], h0: Float[Array, "n m"], e=None):
-    """h_1..h_L (L, n, m) and u_1..u_L, optionally with additive perturbations e_l of u_l."""
+def _scan(params: Params, x: Float[Array, "n L d"], h0: Float[Array, "n m"], e=None, act=None):
+    """h_1..h_L (L, n, m), optionally with additive perturbations e_l of u_l.
+
+    With the mask ``act`` (n, L) (right-aligned ragged input), h is held (selected, not
+    multiplied) at its previous value, i.e. at h_0, on the steps where a sample has not
+    started; a perturbation e_l on such a step therefore has no effect (delta_l = 0).
+    """
     W, A, b = params["W"], params["A"], params["b"]
     xin = jnp.einsum("nld,md->lnm", x, A) + b  # A X_l + b, step-major
+    mask = None if act is None else jnp.swapaxes(act, 0, 1)[..., None]  # (L, n, 1)
 
     def step(h, inp):
-        xa, el = inp
+        xa, el, al = inp
         u = h @ W.T + xa
         if el is not None:
             u = u + el
-        h = jax.nn.relu(u)
+        h_new = jax.nn.relu(u)
+        h = h_new if al is None else jnp.where(al, h_new, h)
         return h, h
 
-    _, hs = lax.scan(step, h0, (xin, e))
+    _, hs = lax.scan(step, h0, (xin, e, mask))
     return hs
 
 
-def _states(params: Params, x, cfg: RNNConfig) -> Float[Array, "n Lp1 m"]:
+def _states(params: Params, x, cfg: RNNConfig, act=None) -> Float[Array, "n Lp1 m"]:
     h0 = _h0(params, cfg, x.shape[0])
-    hs = _scan(params, x, h0)
+    hs = _scan(params, x, h0, act=act)
     return jnp.concatenate([h0[:, None], jnp.moveaxis(hs, 0, 1)], axis=1)
 
 
@@ -207,6 +228,7 @@ def hidden_states(
     x: Float[Array, "n L d"],
     cfg: RNNConfig = RNNConfig(),
     *,
+    lengths: Int[Array, " n"] | None = None,
     dtype: object | None = None,
 ) -> Float[Array, "n Lp1 m"]:
     """The hidden states h_0..h_L of every sequence (SPEC §1), by ``lax.scan`` over steps.
@@ -215,29 +237,35 @@ def hidden_states(
       params: the network, as returned by ``init_params``.
       x: sequences, shape (n, L, d).
       cfg: the network's config (h0 decides h_0 = relu(M0) or 0).
+      lengths: optional integers (n,) in [1, L] for sequences of different lengths
+        (SPEC §6): sample i is x[i, :lengths[i]]; the padding (NaN allowed) is ignored.
       dtype: compute dtype; default the parameters' dtype.
     Returns:
-      h_0..h_L, shape (n, L+1, m).
+      h_0..h_L, shape (n, L+1, m). With ``lengths`` the states are right-aligned (counted
+      from the end): out[i, L - k] = h_{lengths[i] - k}(x_i) for k = 0..lengths[i], and
+      out[i, :L - lengths[i] + 1] = h_0 (held until the sample starts).
     """
-    p, xs = _prepared(params, x, cfg, dtype)
-    return _states(p, xs, cfg)
+    p, xs, act = _prepared(params, x, cfg, dtype, lengths=lengths)
+    return _states(p, xs, cfg, act)
 
 
-def _apply(params: Params, x, cfg: RNNConfig, steps: bool, unroll: bool = False):
+def _apply(params: Params, x, cfg: RNNConfig, steps: bool, unroll: bool = False, act=None):
     """g(x) (n,) or g_1..g_L (n, L); ``unroll`` uses a Python loop instead of lax.scan.
 
     The unrolled form is the same function; it exposes one matrix product per step to
-    tools that inspect the jaxpr (neural-tangents' structured derivatives).
+    tools that inspect the jaxpr (neural-tangents' structured derivatives). ``act``
+    (n, L) is the mask of right-aligned ragged input (see ``right_align``), or None.
     """
     h0 = _h0(params, cfg, x.shape[0])
     if unroll:
         h, hl = h0, []
         for l in range(x.shape[1]):
-            h = jax.nn.relu(h @ params["W"].T + x[:, l] @ params["A"].T + params["b"])
+            h_new = jax.nn.relu(h @ params["W"].T + x[:, l] @ params["A"].T + params["b"])
+            h = h_new if act is None else jnp.where(act[:, l, None], h_new, h)
             hl.append(h @ params["B"])
         return jnp.stack(hl, axis=1) if steps else hl[-1]
     else:
-        hs = _scan(params, x, h0)  # (L, n, m)
+        hs = _scan(params, x, h0, act=act)  # (L, n, m)
     if steps:
         return (hs @ params["B"]).T  # (n, L)
     return hs[-1] @ params["B"]
@@ -269,14 +297,15 @@ def reparameterized(
       steps: the function returns every g_l instead of g_L.
       unroll: Python loop instead of lax.scan (same function).
     Returns:
-      ``(f, theta)``: ``f(theta, x)`` of shape (n,) or (n, L), and the trained variables.
+      ``(f, theta)``: ``f(theta, x, act=None)`` of shape (n,) or (n, L), and the trained
+      variables; ``act`` is the (n, L) mask of right-aligned ragged x (see ``right_align``).
     """
     fixed = {k: v for k, v in params.items() if k not in blocks}
     if parameterization != "ntk":
         theta = {b: params[b] for b in blocks}
 
-        def f(theta, x):
-            return _apply({**fixed, **theta}, x, cfg, steps, unroll)
+        def f(theta, x, act=None):
+            return _apply({**fixed, **theta}, x, cfg, steps, unroll, act)
 
         return f, theta
 
@@ -285,9 +314,9 @@ def reparameterized(
     # omega_P - omega_P(init) as the variable: P = P_init + sigma_P/sqrt(m) * that, at 0.
     theta = {b: jnp.zeros_like(params[b]) for b in blocks}
 
-    def f(theta, x):
+    def f(theta, x, act=None):
         full = {**fixed, **{b: params[b] + scale[b] * theta[b] for b in blocks}}
-        return math.sqrt(m) * _apply(full, x, cfg, steps, unroll)
+        return math.sqrt(m) * _apply(full, x, cfg, steps, unroll, act)
 
     return f, theta
 
@@ -298,6 +327,7 @@ def apply(
     cfg: RNNConfig = RNNConfig(),
     *,
     steps: bool = False,
+    lengths: Int[Array, " n"] | None = None,
     dtype: object | None = None,
 ) -> Float[Array, " n"] | Float[Array, "n L"]:
     """The network's output g(x) = B^T h_L (SPEC §1), or every g_l = B^T h_l.
@@ -308,9 +338,16 @@ def apply(
       cfg: the network's config.
       steps: if True, return the per-step outputs g_1..g_L (sequence labelling, paper
         Remark 3.2).
+      lengths: optional integers (n,) in [1, L] for sequences of different lengths
+        (SPEC §6): sample i is x[i, :lengths[i]] (the padding, NaN or anything, is
+        ignored) and g(x_i) = B^T h_{lengths[i]}(x_i), exactly as if x_i were run alone.
+        Works under ``jax.jit`` (traced lengths are not range-checked).
       dtype: compute dtype; default the parameters' dtype.
     Returns:
-      g(x), shape (n,), or (n, L) with ``steps=True``.
+      g(x), shape (n,), or (n, L) with ``steps=True``. For ragged input the steps count
+      from the end, as in ``rnn_ntk.ntk(..., steps=True, lengths1=...)``: column L - k
+      holds g_{lengths[i] - k}(x_i) for k = 0..lengths[i] - 1, and the columns before
+      sample i starts hold B^T h_0 (h held at h_0; 0 for h0="zero").
     """
-    p, xs = _prepared(params, x, cfg, dtype)
-    return _apply(p, xs, cfg, bool(steps))
+    p, xs, act = _prepared(params, x, cfg, dtype, lengths=lengths)
+    return _apply(p, xs, cfg, bool(steps), act=act)
