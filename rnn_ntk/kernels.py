@@ -165,6 +165,7 @@ def _spec(cfg: RNNConfig, L: int, w, mode, ragged: bool = False) -> _Spec:
     return _Spec(cfg.sw2, cfg.resolve_sa2(L), cfg.sb2, cfg.sB2, cfg.k0, tuple(w), mode, s02, ragged)
 
 
+@functools.partial(jax.jit, static_argnums=0)
 def _prepare(spec: _Spec, x: Float[Array, "n L d"], lengths=None) -> _Prep:
     """Per-sample diagonal chain K^l(x,x) and the unit vectors v_l/|v_l| (SPEC §3).
 
@@ -311,6 +312,16 @@ def _slice(p: _Prep, start: int, size: int) -> _Prep:
     return jax.tree.map(lambda a: lax.dynamic_slice_in_dim(a, start, size, axis=0), p)
 
 
+def _lead_shapes(spec: _Spec, L: int, dtype) -> object:
+    """Shapes of ``_pair``'s outputs (the tile adds two trailing pair axes)."""
+    sd = lambda *shape: jax.ShapeDtypeStruct(shape + (1, 1), dtype)  # noqa: E731
+    if spec.mode == "H":
+        return sd()
+    if spec.mode == "steps":
+        return sd(L)
+    return (sd(L + 1), sd(L), sd(L), sd(L), sd())
+
+
 def _gram(spec: _Spec, p1: _Prep, p2: _Prep | None, tile_size: int):
     """Evaluates ``_pair`` over all pairs in tiles of at most tile_size x tile_size.
 
@@ -322,8 +333,7 @@ def _gram(spec: _Spec, p1: _Prep, p2: _Prep | None, tile_size: int):
     symmetric = p2 is None
     p2 = p1 if symmetric else p2
     n1, n2 = p1.nv.shape[0], p2.nv.shape[0]
-    one = jax.tree.map(lambda a: a[:1], p1)
-    lead_shapes = jax.eval_shape(lambda r: _tile_body(spec, r, r), one)
+    lead_shapes = _lead_shapes(spec, p1.nv.shape[1], p1.nv.dtype)
     if n1 == 0 or n2 == 0:
         return jax.tree.map(lambda s: jnp.zeros(s.shape[:-2] + (n1, n2), s.dtype), lead_shapes)
     T1, T2 = min(tile_size, n1), min(tile_size, n2)
