@@ -113,17 +113,35 @@ class _Prep(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class _Spec:
-    """Static description of one per-pair recursion (hashable: a jit cache key)."""
+    """The structure of one per-pair recursion (hashable: the jit cache key).
 
-    sw2: float
-    sa2: float
-    sb2: float
-    sB2: float
-    k0: float
-    w: tuple[float, float, float, float, float]  # weights of W, A, b, B, M0
+    Only what changes the program is static: which terms exist. The values themselves
+    travel as ``_Vals`` (traced), so a grid over sw2, sa2, ... compiles once.
+    """
+
     mode: Literal["H", "steps", "diag"]
-    s02: float = 0.0
-    ragged: bool = False
+    ragged: bool
+    has_w: bool  # sw2 > 0: v has a recurrent component
+    has_a: bool  # sa2 > 0: v has the input components
+    has_b: bool  # sb2 > 0: v has a bias component
+    use_A: bool  # the A block is summed (G_l increments)
+    use_b: bool  # the b block is summed
+
+
+class _Vals(NamedTuple):
+    """Numeric parameters of the recursion, as scalars of the compute dtype."""
+
+    sw2: Array
+    sa2: Array
+    sb2: Array
+    sB2: Array
+    k0: Array
+    s02: Array  # 0 for h0="zero"
+    wW: Array
+    wA: Array
+    wb: Array
+    wB: Array
+    wM0: Array
 
 
 def block_weights(
@@ -160,13 +178,16 @@ def block_weights(
     return tuple(scale(b) if b in blocks else 0.0 for b in BLOCKS)  # type: ignore[return-value]
 
 
-def _spec(cfg: RNNConfig, L: int, w, mode, ragged: bool = False) -> _Spec:
+def _spec(cfg: RNNConfig, L: int, w, mode, dtype, ragged: bool = False) -> tuple[_Spec, _Vals]:
+    sa2 = cfg.resolve_sa2(L)
     s02 = cfg.s02 if cfg.h0 == "random" else 0.0
-    return _Spec(cfg.sw2, cfg.resolve_sa2(L), cfg.sb2, cfg.sB2, cfg.k0, tuple(w), mode, s02, ragged)
+    spec = _Spec(mode, ragged, cfg.sw2 > 0, sa2 > 0, cfg.sb2 > 0, w[1] != 0, w[2] != 0)
+    vals = (cfg.sw2, sa2, cfg.sb2, cfg.sB2, cfg.k0, s02, *w)
+    return spec, _Vals(*(jnp.asarray(v, dtype) for v in vals))
 
 
 @functools.partial(jax.jit, static_argnums=0)
-def _prepare(spec: _Spec, x: Float[Array, "n L d"], lengths=None) -> _Prep:
+def _prepare(spec: _Spec, v: _Vals, x: Float[Array, "n L d"], lengths=None) -> _Prep:
     """Per-sample diagonal chain K^l(x,x) and the unit vectors v_l/|v_l| (SPEC §3).
 
     With ``lengths`` the sequences are right-aligned: x[i, L - lengths[i]:] is sample i,
@@ -182,23 +203,23 @@ def _prepare(spec: _Spec, x: Float[Array, "n L d"], lengths=None) -> _Prep:
 
     def step(d_prev, inp):
         sq_l, act_l = inp
-        a = spec.sw2 * d_prev + spec.sa2 * sq_l + spec.sb2
+        a = v.sw2 * d_prev + v.sa2 * sq_l + v.sb2
         a = jnp.where(act_l, a, 0.0)
         return jnp.where(act_l, a / 2.0, d_prev), (a, d_prev)
 
-    d0 = jnp.full((n,), spec.k0, dtype=x.dtype)
+    d0 = jnp.full((n,), v.k0, dtype=x.dtype)
     _, (a, d_prev) = lax.scan(step, d0, (sq.T, act.T))
     a, d_prev = a.T, d_prev.T  # (n, L): S^l(x,x) and K^{l-1}(x,x)
     nv = jnp.sqrt(a)
     parts = []
-    if spec.sw2 > 0:
-        parts.append(jnp.sqrt(spec.sw2 * d_prev)[..., None])
-    if spec.sa2 > 0:
-        parts.append(math.sqrt(spec.sa2) * x)
-    if spec.sb2 > 0:
-        parts.append(jnp.full(a.shape + (1,), math.sqrt(spec.sb2), dtype=x.dtype))
-    v = jnp.concatenate(parts, axis=-1) if parts else jnp.zeros(a.shape + (0,), x.dtype)
-    z = v / jnp.where(nv > 0, nv, 1.0)[..., None]
+    if spec.has_w:
+        parts.append(jnp.sqrt(v.sw2 * d_prev)[..., None])
+    if spec.has_a:
+        parts.append(jnp.sqrt(v.sa2) * x)
+    if spec.has_b:
+        parts.append(jnp.broadcast_to(jnp.sqrt(v.sb2), a.shape + (1,)))
+    vec = jnp.concatenate(parts, axis=-1) if parts else jnp.zeros(a.shape + (0,), x.dtype)
+    z = vec / jnp.where(nv > 0, nv, 1.0)[..., None]
     # One (n, L) array per component: a pair loop then reads contiguous rows, not stride-k.
     z = tuple(z[..., i] for i in range(z.shape[-1]))
     if lengths is None:
@@ -208,9 +229,9 @@ def _prepare(spec: _Spec, x: Float[Array, "n L d"], lengths=None) -> _Prep:
     return _Prep(z=z, nv=nv, X=x, act=act, begun=begun, sd=jnp.sqrt(d_prev))
 
 
-def _pair(spec: _Spec, r: _Prep, c: _Prep):
+def _pair(spec: _Spec, v: _Vals, r: _Prep, c: _Prep):
     """The per-pair forward scan over l = 1..L (one pair; vmapped into Grams)."""
-    wW, wA, wb, wB, wM0 = spec.w
+    wW, wA, wb, wB, wM0 = v.wW, v.wA, v.wb, v.wB, v.wM0
     dt = r.nv.dtype
 
     def step(carry, inp):
@@ -226,29 +247,29 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
             both = begun_r & begun_c
             one = begun_r | begun_c
             sd_long = jnp.where(begun_r, sd_r, sd_c)
-            Kb = jnp.where(one, math.sqrt(2.0 * spec.s02) / (2 * math.pi) * sd_long, spec.k0)
+            Kb = jnp.where(one, jnp.sqrt(2.0 * v.s02) / (2 * math.pi) * sd_long, v.k0)
             # (Exactly 0 for pairs that start together: sd^2 may differ from K^0 by an ulp.)
             E = jnp.where(both, E, jnp.where(one, sd_r * sd_c - Kb, 0.0))
             Kprev = jnp.where(both, Kprev, Kb)
             # The M0 block (through delta_1) only pairs sequences that start together.
-            U = jnp.where(both, U, jnp.where(one, 0.0, wM0 * spec.sw2 / 2.0))
+            U = jnp.where(both, U, jnp.where(one, 0.0, wM0 * v.sw2 / 2.0))
             first = ~both
         sq = nr * nc  # sqrt(S(x,x) S(x',x')); 0 iff a sample has zero variance
         dist2 = sum((a - b) ** 2 for a, b in zip(zr, zc, strict=True))  # |z - z'|^2
         # 1 - rho = defect(S) / sq, with defect(S) = sq |z - z'|^2 / 2 + sw2 E^{l-1}. (One
         # division, not E * (1/nr) * (1/nc): the E chain compounds rounding over L steps.)
-        omr = (0.5 * sq * dist2 + spec.sw2 * E) / jnp.where(sq > 0, sq, 1.0)
+        omr = (0.5 * sq * dist2 + v.sw2 * E) / jnp.where(sq > 0, sq, 1.0)
         _, om_k0, om_k1 = arccos_terms(omr)
         k0 = jnp.where(sq > 0, 1.0 - om_k0, 0.0)
         E = 0.5 * sq * om_k1  # vanishes with sq
         K = 0.5 * sq - E  # K^l
         inc = wW * Kprev
-        if wA:
+        if spec.use_A:
             inc = inc + wA * jnp.sum(Xr * Xc)
-        if wb:
+        if spec.use_b:
             inc = inc + wb
         # U_l = U_{l-1} c_{l-1} + inc_l; at l = 1, U_0 = w_M0 sw2/2 enters with weight 1.
-        U_new = U * jnp.where(first, 1.0, 0.5 * spec.sw2 * k0prev) + inc
+        U_new = U * jnp.where(first, 1.0, 0.5 * v.sw2 * k0prev) + inc
         if spec.ragged:  # outside the pair's common steps nothing is accumulated
             E = jnp.where(act, E, 0.0)
             K = jnp.where(act, K, Kprev)
@@ -259,41 +280,41 @@ def _pair(spec: _Spec, r: _Prep, c: _Prep):
         if spec.mode == "H":
             out = None
         elif spec.mode == "steps":
-            out = 0.5 * spec.sB2 * k0 * U + wB * K  # H^(l)
+            out = 0.5 * v.sB2 * k0 * U + wB * K  # H^(l)
             if spec.ragged:
                 # Before a pair's common steps one output still reads B^T h_0: only the B
                 # block (<h_0, h_l(x')> = sqrt(s02 S_l(x',x')) / (2 pi), or K^0 if neither
                 # has started) and the M0 block (sB2/2, both still at h_0) survive.
                 any_act = act_r | act_c
                 nv_long = jnp.where(act_r, nr, nc)
-                Kb_now = jnp.where(any_act, math.sqrt(spec.s02) / (2 * math.pi) * nv_long, spec.k0)
-                held = wB * Kb_now + jnp.where(any_act, 0.0, 0.5 * wM0 * spec.sB2)
+                Kb_now = jnp.where(any_act, jnp.sqrt(v.s02) / (2 * math.pi) * nv_long, v.k0)
+                held = wB * Kb_now + jnp.where(any_act, 0.0, 0.5 * wM0 * v.sB2)
                 out = jnp.where(act, out, held)
         else:
             out = (K, k0, jnp.where(sq > 0, omr, 1.0))
         return (E, K, U, k0), out
 
     zero = jnp.zeros((), dt)
-    init = (zero, jnp.asarray(spec.k0, dt), jnp.asarray(wM0 * spec.sw2 / 2.0, dt), zero)
+    init = (zero, v.k0.astype(dt), (wM0 * v.sw2 / 2.0).astype(dt), zero)
     first = jnp.arange(r.nv.shape[0]) == 0
     rag = (r.act, c.act, r.begun, c.begun, r.sd, c.sd) if spec.ragged else None
     xs = (r.z, c.z, r.nv, c.nv, r.X, c.X, first, rag)
     (_, K_L, U_L, k0_L), out = lax.scan(step, init, xs)
-    H = 0.5 * spec.sB2 * k0_L * U_L + wB * K_L
+    H = 0.5 * v.sB2 * k0_L * U_L + wB * K_L
     if spec.mode == "H":
         return H
     if spec.mode == "steps":
         return out
     K, k0, omr = out
-    K = jnp.concatenate([jnp.asarray(spec.k0, dt)[None], K])
-    cs = jnp.concatenate([0.5 * spec.sw2 * k0[:-1], jnp.ones((1,), dt)])
-    F = 0.5 * spec.sB2 * k0[-1] * jnp.cumprod(cs[::-1])[::-1]
+    K = jnp.concatenate([v.k0.astype(dt)[None], K])
+    cs = jnp.concatenate([0.5 * v.sw2 * k0[:-1], jnp.ones((1,), dt)])
+    F = 0.5 * v.sB2 * k0[-1] * jnp.cumprod(cs[::-1])[::-1]
     return K, F, 1.0 - omr, omr, H
 
 
-def _tile_body(spec: _Spec, r: _Prep, c: _Prep):
+def _tile_body(spec: _Spec, v: _Vals, r: _Prep, c: _Prep):
     """All pairs of a row tile and a column tile: leaves of shape (*lead, T1, T2)."""
-    f = functools.partial(_pair, spec)
+    f = functools.partial(_pair, spec, v)
     out = jax.vmap(jax.vmap(f, (None, 0)), (0, None))(r, c)
     return jax.tree.map(lambda a: jnp.moveaxis(a, (0, 1), (-2, -1)), out)
 
@@ -322,7 +343,7 @@ def _lead_shapes(spec: _Spec, L: int, dtype) -> object:
     return (sd(L + 1), sd(L), sd(L), sd(L), sd())
 
 
-def _gram(spec: _Spec, p1: _Prep, p2: _Prep | None, tile_size: int):
+def _gram(spec: _Spec, v: _Vals, p1: _Prep, p2: _Prep | None, tile_size: int):
     """Evaluates ``_pair`` over all pairs in tiles of at most tile_size x tile_size.
 
     With ``p2 is None`` the Gram is symmetric and only tiles on or above the diagonal are
@@ -351,7 +372,7 @@ def _gram(spec: _Spec, p1: _Prep, p2: _Prep | None, tile_size: int):
         I = jnp.asarray([a for a, _ in ij])
         J = jnp.asarray([b for _, b in ij])
         tiles = lax.map(
-            lambda k: _tile_body(spec, _slice(p1, k[0] * T1, T1), _slice(p2, k[1] * T2, T2)),
+            lambda k: _tile_body(spec, v, _slice(p1, k[0] * T1, T1), _slice(p2, k[1] * T2, T2)),
             (I, J),
         )
 
@@ -372,7 +393,7 @@ def _gram(spec: _Spec, p1: _Prep, p2: _Prep | None, tile_size: int):
 
     def work(k):
         i, j = ij[k]
-        t = _tile(spec, _slice(p1, i * T1, T1), _slice(p2, j * T2, T2))
+        t = _tile(spec, v, _slice(p1, i * T1, T1), _slice(p2, j * T2, T2))
         r0, c0 = i * T1, j * T2
         r1, c1 = min(r0 + T1, n1), min(c0 + T2, n2)
 
@@ -403,30 +424,30 @@ def _run(x1, x2, cfg, w, mode, tile_size, dtype, lengths1=None, lengths2=None):
         raise ValueError(f"tile_size must be a positive int or None, got {tile_size!r}.")
     ragged = lengths1 is not None or lengths2 is not None
     if not ragged:
-        a, b, _ = as_pair(x1, x2, dtype)
+        a, b, dt = as_pair(x1, x2, dtype)
         L = a.shape[1]
-        spec = _spec(cfg, L, w(L) if callable(w) else w, mode)
-        p1 = _prepare(spec, a)
-        p2 = None if b is None else _prepare(spec, b)
-        return _gram(spec, p1, p2, tile_size)
+        spec, v = _spec(cfg, L, w(L) if callable(w) else w, mode, dt)
+        p1 = _prepare(spec, v, a)
+        p2 = None if b is None else _prepare(spec, v, b)
+        return _gram(spec, v, p1, p2, tile_size)
     if x2 is None and lengths2 is not None:
         raise ValueError("lengths2 was given without x2; pass lengths1 for x1 alone.")
     if lengths1 is not None:
         lengths1, x1 = check_lengths(lengths1, x1, "lengths1", "x1")
     if x2 is not None and lengths2 is not None:
         lengths2, x2 = check_lengths(lengths2, x2, "lengths2", "x2")
-    a, b, _ = as_pair(x1, x2, dtype, same_length=False)
+    a, b, dt = as_pair(x1, x2, dtype, same_length=False)
     L = max(a.shape[1], b.shape[1] if b is not None else 0)
     if lengths1 is None:
         lengths1 = jnp.full((a.shape[0],), a.shape[1])
-    spec = _spec(cfg, L, w(L) if callable(w) else w, mode, ragged=True)
-    p1 = _prepare(spec, right_align(a, lengths1, L)[0], lengths1)
+    spec, v = _spec(cfg, L, w(L) if callable(w) else w, mode, dt, ragged=True)
+    p1 = _prepare(spec, v, right_align(a, lengths1, L)[0], lengths1)
     p2 = None
     if b is not None:
         if lengths2 is None:
             lengths2 = jnp.full((b.shape[0],), b.shape[1])
-        p2 = _prepare(spec, right_align(b, lengths2, L)[0], lengths2)
-    return _gram(spec, p1, p2, tile_size)
+        p2 = _prepare(spec, v, right_align(b, lengths2, L)[0], lengths2)
+    return _gram(spec, v, p1, p2, tile_size)
 
 
 def ntk(
