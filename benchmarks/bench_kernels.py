@@ -121,34 +121,17 @@ def run(quick: bool = False) -> dict:
     print("H^inf Gram (float64): rnn_ntk.ntk vs vectorised numpy and the arithmetic floor")
     print_table([row], list(row))
 
-    rows = []
     n_grid = (300, 600) if quick else (500, 1000, 2000, 5000, 10000, 20000)
     L_grid = (8, 32) if quick else (8, 64, 256, 1024)
     n_fixed, L_fixed = (300, 16) if quick else (1000, 100)
-    for n_ in n_grid:
-        t, rss = _peak_rss(n_, L_fixed)
+    grid = [(n_, L_fixed) for n_ in n_grid] + [(n_fixed, L_) for L_ in L_grid]
+    rows = []
+    for n_, L_ in grid:
+        t, rss = _peak_rss(n_, L_)
         rows.append(
-            {
-                "n": n_,
-                "L": L_fixed,
-                "seconds": t,
-                "peak_rss_mb": rss,
-                "output_mb": n_ * n_ * 8 / 2**20,
-            }
+            {"n": n_, "L": L_, "seconds": t, "peak_rss_mb": rss, "output_mb": n_ * n_ * 8 / 2**20}
         )
-        print(f"  n={n_:>6} L={L_fixed:>5}: {t:8.2f} s, peak RSS {rss:8.0f} MB", flush=True)
-    for L_ in L_grid:
-        t, rss = _peak_rss(n_fixed, L_)
-        rows.append(
-            {
-                "n": n_fixed,
-                "L": L_,
-                "seconds": t,
-                "peak_rss_mb": rss,
-                "output_mb": n_fixed * n_fixed * 8 / 2**20,
-            }
-        )
-        print(f"  n={n_fixed:>6} L={L_:>5}: {t:8.2f} s, peak RSS {rss:8.0f} MB", flush=True)
+        print(f"  n={n_:>6} L={L_:>5}: {t:8.2f} s, peak RSS {rss:8.0f} MB", flush=True)
     result["scaling"] = rows
     print("scaling (fresh process each; seconds include compilation)")
     print_table(rows, list(rows[0]))
