@@ -30,3 +30,20 @@ from rnn_ntk.train import TrainResult as TrainResult
 from rnn_ntk.train import train as train
 
 __version__ = "0.1.0"
+
+# Optional extra `data` (scikit-learn, aeon): imported on first access, never at
+# `import rnn_ntk`.
+_LAZY = {
+    "RNNKernelClassifier": "rnn_ntk.estimators",
+    "RNNKernelRegressor": "rnn_ntk.estimators",
+    "load_dataset": "rnn_ntk.data",
+    "bundled_datasets": "rnn_ntk.data",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'rnn_ntk' has no attribute {name!r}")

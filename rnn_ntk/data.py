@@ -26,10 +26,16 @@ Bundled in aeon 1.6.0 (``bundled_datasets()``; n train/test, steps L, channels d
 
 The UCR univariate sets are z-normalised per series by the archive; BasicMotions,
 Covid3Month(_disc), CardanoSentiment, PickupGestureWiimoteZ and UnitTest are not (see
-``znormalize``). Sequences of different lengths (JapaneseVowels, PickupGestureWiimoteZ)
-are refused with a clear error until the ragged kernels of SPEC §6 land; aeon also ships
-the equal-length ``_eq`` versions, which load here. Other archive problems can be
-downloaded with ``aeon.datasets.load_classification`` and converted with ``from_aeon``.
+``znormalize``). Other archive problems can be downloaded with
+``aeon.datasets.load_classification`` and converted with ``from_aeon``.
+
+Sequences of different lengths (JapaneseVowels, PickupGestureWiimoteZ; SPEC §6) load as
+end-padded arrays: each split is (n, L_max, d) with L_max its own longest sequence,
+``x[i, lengths[i]:]`` is NaN, and ``Dataset.lengths_train``/``lengths_test`` hold the
+lengths (None for equal-length sets). Pass them to the kernels as
+``rnn_ntk.ntk(x1, x2, lengths1=..., lengths2=...)``; the estimators of
+``rnn_ntk.estimators`` read the NaN padding themselves. ``lengths_from_nan`` recovers the
+lengths of any NaN-padded array, and refuses NaN inside a sequence (missing values).
 """
 
 from __future__ import annotations
@@ -46,17 +52,16 @@ __all__ = [
     "Dataset",
     "BUNDLED",
     "bundled_datasets",
+    "dataset_info",
     "load_dataset",
     "from_aeon",
     "znormalize",
     "check_finite_sequences",
+    "lengths_from_nan",
+    "resample",
 ]
 
-_INSTALL_HINT = (
-    "install the optional data dependencies: pip install 'rnn_ntk[data]' and then "
-    "pip install --no-deps aeon==1.6.0 (aeon 1.6.0 caps numba below 0.64, the first numba "
-    "that supports numpy 2.4; see pyproject.toml)"
-)
+_INSTALL_HINT = "install the optional data dependencies: pip install 'rnn_ntk[data]'"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,13 +114,13 @@ BUNDLED: dict[str, DatasetInfo] = {
         _info("GunPoint", "classification", 50, 150, 150, 1, 2, note="UCR; motion"),
         _info("ItalyPowerDemand", "classification", 67, 1029, 24, 1, 2, note="UCR; power"),
         _info("JapaneseVowels", "classification", 270, 370, (7, 29), 12, 9,
-              note="UEA multivariate; unequal lengths (ragged kernels pending)"),
+              note="UEA multivariate; unequal lengths (loaded NaN-padded)"),
         _info("JapaneseVowels_eq", "classification", 270, 370, 25, 12, 9,
               folder="JapaneseVowels",
               note="JapaneseVowels resampled to 25 steps (aeon's equal-length version)"),
         _info("OSULeaf", "classification", 200, 242, 427, 1, 6, note="UCR; leaf outlines"),
         _info("PickupGestureWiimoteZ", "classification", 50, 50, (29, 361), 1, 10,
-              note="UCR; unequal lengths (ragged kernels pending)"),
+              note="UCR; unequal lengths (loaded NaN-padded); not z-normalised"),
         _info("PickupGestureWiimoteZ_eq", "classification", 50, 50, 361, 1, 10,
               folder="PickupGestureWiimoteZ",
               note="padded at the end to 361 steps with low-amplitude noise (archive's "
@@ -134,12 +139,18 @@ class Dataset(NamedTuple):
     """A train/test split in the kernels' layout.
 
     Attributes:
-      x_train: training sequences, shape (n_train, L, d), float64.
+      x_train: training sequences, shape (n_train, L, d), float64. For a ragged set L is
+        the longest training sequence and sequence i is ``x_train[i, :lengths_train[i]]``;
+        the steps after it are NaN.
       y_train: training labels (as stored by the archive: strings for classification)
         or real targets, shape (n_train,).
-      x_test: test sequences, shape (n_test, L, d), float64.
+      x_test: test sequences, shape (n_test, L', d), float64 (L' = L for equal-length
+        sets; the longest test sequence for ragged ones).
       y_test: test labels or targets, shape (n_test,).
       info: the set's ``DatasetInfo``.
+      lengths_train: steps of each training sequence, int64 shape (n_train,), for ragged
+        sets; None for equal-length sets.
+      lengths_test: the same for the test sequences.
     """
 
     x_train: np.ndarray
@@ -147,6 +158,8 @@ class Dataset(NamedTuple):
     x_test: np.ndarray
     y_test: np.ndarray
     info: DatasetInfo
+    lengths_train: np.ndarray | None = None
+    lengths_test: np.ndarray | None = None
 
 
 def bundled_datasets(
@@ -158,8 +171,8 @@ def bundled_datasets(
 
     Args:
       task: keep only "classification" or "regression" sets; None keeps both.
-      equal_length: True keeps only sets whose sequences all have one length (the ones
-        the kernels accept today), False only the ragged ones, None both.
+      equal_length: True keeps only sets whose sequences all have one length, False
+        only the ragged ones (loaded NaN-padded, with lengths), None both.
     Returns:
       The names, sorted case-insensitively.
     """
@@ -173,7 +186,17 @@ def bundled_datasets(
     return tuple(sorted(names, key=str.lower))
 
 
-def _resolve_name(name: object) -> DatasetInfo:
+def dataset_info(name: str) -> DatasetInfo:
+    """The ``DatasetInfo`` of a bundled set, without loading it (needs no aeon).
+
+    Args:
+      name: one of ``bundled_datasets()`` (matched exactly, else case-insensitively).
+    Returns:
+      Its ``DatasetInfo``.
+    Raises:
+      ValueError: for an unknown name; the message lists the bundled ones and the
+        closest matches.
+    """
     if not isinstance(name, str):
         raise TypeError(f"name must be a data set name (str), got {type(name).__name__}.")
     if name in BUNDLED:
@@ -220,92 +243,127 @@ def load_dataset(name: str) -> Dataset:
     Returns:
       A ``Dataset`` with x_train (n_train, L, d), y_train (n_train,), x_test (n_test, L, d),
       y_test (n_test,) and the set's ``DatasetInfo``. Labels are kept as the archive
-      stores them (strings for classification sets, floats for regression targets).
+      stores them (strings for classification sets, floats for regression targets). For
+      the ragged sets (JapaneseVowels, PickupGestureWiimoteZ) each split is end-padded
+      with NaN to its own longest sequence and ``lengths_train``/``lengths_test`` give
+      the steps of every sequence; for the others they are None.
     Raises:
-      ValueError: for an unknown name (the message lists the bundled ones), and for the
-        ragged sets JapaneseVowels and PickupGestureWiimoteZ (sequences of different
-        lengths are pending, SPEC §6; use their ``_eq`` versions).
+      ValueError: for an unknown name (the message lists the bundled ones).
       ImportError: if aeon is not installed.
     """
-    info = _resolve_name(name)
-    if not info.equal_length:
-        lo, hi = info.length
-        raise ValueError(
-            f"{info.name!r} has sequences of different lengths ({lo} to {hi} steps); the "
-            f"kernels need equal lengths for now (sequences of different lengths, SPEC §6, "
-            f"are pending). Use {info.name + '_eq'!r}, aeon's equal-length version of it."
-        )
-    parts = []
+    info = dataset_info(name)
+    parts, lengths = [], []
     for split in ("TRAIN", "TEST"):
         X, y = _read_split(info, split)
-        x = from_aeon(X, name=f"{info.name} {split.lower()}")
+        x, n_steps = from_aeon(X, name=f"{info.name} {split.lower()}", return_lengths=True)
         if info.task == "regression":
             y = y.astype(np.float64)
         parts += [x, y]
-    return Dataset(*parts, info=info)
+        lengths.append(None if info.equal_length else n_steps)
+    return Dataset(*parts, info=info, lengths_train=lengths[0], lengths_test=lengths[1])
+
+
+def lengths_from_nan(x: object, name: str = "X") -> np.ndarray:
+    """The length of every end-padded sequence of a NaN-padded (n, L, d) array.
+
+    Sequence i is ``x[i, :lengths[i]]``: its steps are finite, and every step after it is
+    NaN in all d features (the padding aeon and the UCR/UEA archive use for sequences of
+    different lengths). An array without NaN gives lengths L.
+
+    Args:
+      x: sequences, shape (n, L, d).
+      name: the argument's name, used in error messages.
+    Returns:
+      The lengths, int64 of shape (n,), each in [1, L].
+    Raises:
+      ValueError: for inf anywhere; for NaN inside a sequence (a NaN step followed by a
+        finite one, or a step with only some features NaN: missing values, which must be
+        imputed); for a sequence with no finite step; for a shape that is not (n, L, d).
+    """
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"{name} must have shape (n, L, d), got shape {x.shape}.")
+    n, L, _ = x.shape
+    if x.dtype.kind in "iub":
+        return np.full(n, L, dtype=np.int64)
+    finite = np.isfinite(x)
+    if finite.all():
+        return np.full(n, L, dtype=np.int64)
+    if np.isinf(x).any():
+        i = int(np.argwhere(np.isinf(x))[0, 0])
+        raise ValueError(f"{name} contains inf (first in sequence {i}); pass finite values.")
+    some = finite.any(axis=2)  # (n, L): the step holds at least one value
+    # One past the last step holding any value; everything after it is all-NaN padding.
+    lengths = np.where(some.any(axis=1), L - np.argmax(some[:, ::-1], axis=1), 0)
+    inside = np.arange(L)[None, :] < lengths[:, None]
+    bad = inside & ~finite.all(axis=2)
+    if bad.any():
+        i, step = (int(v) for v in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} contains missing values (NaN) inside sequences (first: sequence {i}, "
+            f"step {step}); impute them (e.g. interpolate along time) before computing "
+            f"kernels. NaN is accepted only as end padding: every feature of every step "
+            f"after a sequence's last one."
+        )
+    if (lengths == 0).any():
+        i = int(np.flatnonzero(lengths == 0)[0])
+        raise ValueError(f"{name} sequence {i} holds no values (every step is NaN).")
+    return lengths.astype(np.int64)
 
 
 def check_finite_sequences(x: np.ndarray, name: str = "X") -> None:
     """Raises a precise ValueError if (n, L, d) sequences hold NaN or Inf.
 
     Distinguishes three cases: NaN only at the end of some sequences (padding of
-    sequences of different lengths, as aeon and the archive store them); NaN inside a
-    sequence (missing values); and infinities.
+    sequences of different lengths, as aeon and the archive store them; see
+    ``lengths_from_nan`` to accept it); NaN inside a sequence (missing values); and
+    infinities.
 
     Args:
       x: sequences, shape (n, L, d).
       name: the argument's name, used in the message.
     """
     x = np.asarray(x)
-    finite = np.isfinite(x)
-    if finite.all():
+    if np.isfinite(x).all():
         return
-    if np.isinf(x).any():
-        i = int(np.argwhere(np.isinf(x))[0, 0])
-        raise ValueError(f"{name} contains inf (first in sequence {i}); pass finite values.")
-    step_ok = finite.all(axis=2)  # (n, L): every feature of the step present
-    step_none = ~finite.any(axis=2)  # (n, L): every feature of the step missing
-    lengths = step_ok.sum(axis=1)
-    padded = np.all(step_ok == (np.arange(x.shape[1]) < lengths[:, None]), axis=1) & np.all(
-        step_none | step_ok, axis=1
-    )
-    if padded.all():
-        lo, hi = int(lengths.min()), int(lengths.max())
-        if lo == hi:
-            raise ValueError(
-                f"{name} contains NaN padding after step {lo} in every sequence; drop it "
-                f"(e.g. {name}[:, :{lo}]) or convert aeon data with rnn_ntk.data.from_aeon."
-            )
+    lengths = lengths_from_nan(x, name)  # raises for inf and missing values
+    lo, hi = int(lengths.min()), int(lengths.max())
+    if lo == hi:
         raise ValueError(
-            f"{name} contains NaN padding at the end of sequences: it holds sequences of "
-            f"different lengths ({lo} to {hi} steps). The kernels need equal lengths for "
-            f"now (sequences of different lengths, SPEC §6, are pending); truncate or "
-            f"resample them to one length (e.g. aeon's equal-length '_eq' versions)."
+            f"{name} contains NaN padding after step {lo} in every sequence; drop it "
+            f"(e.g. {name}[:, :{lo}]) or convert aeon data with rnn_ntk.data.from_aeon."
         )
-    i, step = (int(v) for v in np.argwhere(~finite.all(axis=2) & ~padded[:, None])[0][:2])
     raise ValueError(
-        f"{name} contains missing values (NaN) inside sequences (first: sequence {i}, step "
-        f"{step}); impute them (e.g. interpolate along time) before computing kernels."
+        f"{name} contains NaN padding at the end of sequences: it holds sequences of "
+        f"different lengths ({lo} to {hi} steps), which this function refuses. Pass "
+        f"their lengths to the kernels (rnn_ntk.ntk(..., lengths1="
+        f"rnn_ntk.data.lengths_from_nan({name}))) or give the NaN-padded array to the "
+        f"estimators of rnn_ntk.estimators, which accept it."
     )
 
 
-def from_aeon(X: object, *, name: str = "X") -> np.ndarray:
+def from_aeon(
+    X: object, *, name: str = "X", return_lengths: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Converts an aeon collection to the kernels' layout (n, L, d), float64.
 
     aeon stores a collection as a 3D array (n, channels, length), a 2D array
     (n, length) for univariate series, or a list of 2D arrays (channels, length_i) for
-    series of different lengths.
+    series of different lengths. Series of different lengths come back end-padded with
+    NaN to the longest (SPEC §6), whichever way aeon held them (a list, or an array
+    NaN-padded at the end).
 
     Args:
       X: the collection, in one of aeon's layouts.
       name: the argument's name, used in error messages.
+      return_lengths: also return the length of every series.
     Returns:
-      The sequences, shape (n, L, d) with L = length and d = channels. A NaN tail shared
-      by every series (padding to a common width) is dropped.
+      The sequences x, shape (n, L, d) with L = the longest series and d = channels;
+      ``x[i, lengths[i]:]`` is NaN. With ``return_lengths``, ``(x, lengths)`` with
+      lengths int64 of shape (n,) (all L for equal lengths).
     Raises:
-      ValueError: for series of different lengths (a list of unequal lengths, or NaN
-        padding of different lengths; pending, SPEC §6), missing values, inf, or a shape
-        that is not a collection.
+      ValueError: for missing values (NaN inside a series), inf, series with different
+        numbers of channels, or a shape that is not a collection.
       TypeError: for non-numeric data.
     """
     if isinstance(X, (list, tuple)):
@@ -321,15 +379,16 @@ def from_aeon(X: object, *, name: str = "X") -> np.ndarray:
         chans = {a.shape[0] for a in arrs}
         if len(chans) != 1:
             raise ValueError(f"{name} has series with different numbers of channels {chans}.")
-        lengths = [a.shape[1] for a in arrs]
-        if len(set(lengths)) != 1:
-            raise ValueError(
-                f"{name} holds series of different lengths ({min(lengths)} to "
-                f"{max(lengths)} steps). The kernels need equal lengths for now (sequences "
-                f"of different lengths, SPEC §6, are pending); truncate or resample them "
-                f"to one length (e.g. aeon's equal-length '_eq' versions)."
-            )
-        X = np.stack(arrs)
+        if any(a.dtype.kind not in "fiu" for a in arrs):
+            kinds = sorted({str(a.dtype) for a in arrs if a.dtype.kind not in "fiu"})
+            raise TypeError(f"{name} must hold real numbers, got dtype {kinds[0]}.")
+        steps = [a.shape[1] for a in arrs]
+        if len(set(steps)) == 1:
+            X = np.stack(arrs)
+        else:
+            X = np.full((len(arrs), arrs[0].shape[0], max(steps)), np.nan)
+            for i, a in enumerate(arrs):
+                X[i, :, : a.shape[1]] = a
     X = np.asarray(X)
     if X.dtype.kind not in "fiu":
         raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}.")
@@ -341,29 +400,86 @@ def from_aeon(X: object, *, name: str = "X") -> np.ndarray:
             f"shape {X.shape}."
         )
     x = np.ascontiguousarray(np.transpose(X, (0, 2, 1)), dtype=np.float64)
-    if not np.isfinite(x).all():
-        present = np.isfinite(x).any(axis=(0, 2))  # steps where any series has data
-        last = int(np.flatnonzero(present)[-1]) + 1 if present.any() else 0
-        x = x[:, :last]
-        check_finite_sequences(x, name)
-    return x
+    lengths = lengths_from_nan(x, name)
+    if x.shape[0] and lengths.max() < x.shape[1]:
+        x = np.ascontiguousarray(x[:, : lengths.max()])  # a NaN tail shared by all series
+    return (x, lengths) if return_lengths else x
 
 
-def znormalize(x: object, *, eps: float = 1e-8) -> np.ndarray:
+def _valid_mask(x: np.ndarray, lengths) -> np.ndarray:
+    lengths = np.asarray(lengths)
+    if lengths.shape != (x.shape[0],) or lengths.dtype.kind not in "iu":
+        raise ValueError(
+            f"lengths must be integers of shape ({x.shape[0]},), got {lengths.dtype} "
+            f"{lengths.shape}."
+        )
+    if x.shape[0] and (lengths.min() < 1 or lengths.max() > x.shape[1]):
+        raise ValueError(f"lengths must lie in [1, {x.shape[1]}] (the padded length).")
+    return np.arange(x.shape[1])[None, :, None] < lengths[:, None, None]
+
+
+def znormalize(x: object, *, eps: float = 1e-8, lengths: object | None = None) -> np.ndarray:
     """Per-series, per-feature z-normalisation over time: (x - mean_l) / std_l.
 
     The UCR archive distributes its univariate sets already z-normalised this way.
     Features whose standard deviation over time is below ``eps`` are only centred.
+    End-padded sequences of different lengths are normalised over their own steps
+    only, and their padding is returned unchanged (NaN stays NaN).
 
     Args:
-      x: sequences, shape (n, L, d).
+      x: sequences, shape (n, L, d); NaN padding after a sequence's end is accepted.
       eps: threshold below which a feature counts as constant.
+      lengths: steps of each sequence, shape (n,); None reads them from the NaN
+        padding (``lengths_from_nan``; all L without NaN).
     Returns:
       The normalised sequences, shape (n, L, d), float64.
     """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 3:
         raise ValueError(f"x must have shape (n, L, d), got shape {x.shape}.")
-    mu = x.mean(axis=1, keepdims=True)
-    sd = x.std(axis=1, keepdims=True)
-    return (x - mu) / np.where(sd > eps, sd, 1.0)
+    if lengths is None:
+        if np.isfinite(x).all():
+            mu = x.mean(axis=1, keepdims=True)
+            sd = x.std(axis=1, keepdims=True)
+            return (x - mu) / np.where(sd > eps, sd, 1.0)
+        lengths = lengths_from_nan(x, "x")
+    mask = _valid_mask(x, lengths)
+    count = np.asarray(lengths, dtype=np.float64)[:, None, None]
+    mu = np.where(mask, x, 0.0).sum(axis=1, keepdims=True) / count
+    sd = np.sqrt(np.where(mask, (x - mu) ** 2, 0.0).sum(axis=1, keepdims=True) / count)
+    return np.where(mask, (x - mu) / np.where(sd > eps, sd, 1.0), x)
+
+
+def resample(x: object, length: int, *, lengths: object | None = None) -> np.ndarray:
+    """Resamples every sequence to ``length`` steps by linear interpolation in time.
+
+    A fixed-length representation of sequences of different lengths for methods that
+    need one (1-NN Euclidean, RBF SVM in ``rnn_ntk.ucr``): sequence i's steps
+    0..lengths[i]-1 are mapped onto [0, 1] and read at ``length`` equally spaced points
+    (its first and last steps are kept; a one-step sequence becomes constant).
+
+    Args:
+      x: sequences, shape (n, L, d), end-padded (NaN or anything) past their lengths.
+      length: steps of the output.
+      lengths: steps of each sequence, shape (n,); None reads them from the NaN padding.
+    Returns:
+      The resampled sequences, shape (n, length, d), float64, without NaN.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 3:
+        raise ValueError(f"x must have shape (n, L, d), got shape {x.shape}.")
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
+        raise ValueError(f"length must be a positive int, got {length!r}.")
+    lengths = lengths_from_nan(x, "x") if lengths is None else np.asarray(lengths)
+    _valid_mask(x, lengths)
+    n, _, d = x.shape
+    out = np.empty((n, int(length), d))
+    grid = np.linspace(0.0, 1.0, int(length))
+    for i, li in enumerate(lengths.tolist()):
+        if li == 1:
+            out[i] = x[i, 0]
+            continue
+        t = np.linspace(0.0, 1.0, li)
+        for c in range(d):
+            out[i, :, c] = np.interp(grid, t, x[i, :li, c])
+    return out

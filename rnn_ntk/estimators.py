@@ -9,7 +9,22 @@ are validated with ``sklearn.utils.validation.validate_data``.
 
 Inputs: sequences of shape (n, L, d), or (n, L) for univariate sequences (d = 1), which is
 also what a plain tabular X is taken to be. ``channels_first=True`` accepts aeon's layout
-(n, d, L) instead. Sequences of different lengths are pending (SPEC §6).
+(n, d, L) instead.
+
+Sequences of different lengths (SPEC §6; pairs aligned at their last step): pass them
+end-padded with NaN, as aeon and ``rnn_ntk.data.load_dataset`` store them. With
+``allow_padding=True`` (default) a trailing run of steps that are NaN in every feature is
+read as padding and the lengths come from it (``rnn_ntk.data.lengths_from_nan``); any
+other NaN (inside a sequence, or in only some features of a step) and any inf is still
+an error, so scikit-learn's NaN checks hold. NaN-padded X is the path that works
+everywhere X goes (``GridSearchCV``, ``Pipeline``, ``cross_val_score``). For direct calls,
+``fit``/``predict``/``decision_function``/``score`` also take ``lengths=`` (sample i is
+``X[i, :lengths[i]]``, the padding may then hold anything). ``allow_padding=False``
+refuses any NaN. An estimator fitted on sequences of one length L expects that L at
+predict time (scikit-learn's ``n_features_in_`` check) unless the new X is padded or
+given lengths; one fitted on ragged sequences accepts any lengths. sa2="paper" is
+resolved at fit to 2/L^3 with L the longest training sequence (``cfg_``), so test
+sequences of other lengths do not change the kernel.
 
 Precision: the kernel is computed in ``dtype`` (default: float64 when ``jax_enable_x64``
 is on, else float32) and handed to libsvm / the ridge solve in float64. The estimators
@@ -28,10 +43,19 @@ The same classifier by hand, with the kernel passed to ``SVC`` as precomputed::
     H_test = np.asarray(rnn_ntk.ntk(x_test, x_train, cfg=cfg))     # (n_test, n_train)
     svc = SVC(kernel="precomputed", C=1.0).fit(H_train, y_train)
     y_pred = svc.predict(H_test)
+
+and for sequences of different lengths (``lengths_*`` from ``load_dataset`` or
+``rnn_ntk.data.lengths_from_nan``; sa2 fixed from the training lengths)::
+
+    cfg = RNNConfig(sa2=2.0 / lengths_train.max() ** 3)
+    H_train = np.asarray(rnn_ntk.ntk(x_train, cfg=cfg, lengths1=lengths_train))
+    H_test = np.asarray(rnn_ntk.ntk(x_test, x_train, cfg=cfg, lengths1=lengths_test,
+                                    lengths2=lengths_train))
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Literal
 
@@ -41,9 +65,10 @@ import numpy as np
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
     from sklearn.kernel_ridge import KernelRidge
+    from sklearn.metrics import accuracy_score, r2_score
     from sklearn.svm import SVC
     from sklearn.utils.multiclass import check_classification_targets
-    from sklearn.utils.validation import check_is_fitted, validate_data
+    from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         f"rnn_ntk.estimators needs scikit-learn ({e}); install it with "
@@ -51,20 +76,23 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
     ) from None
 
 from rnn_ntk.config import RNNConfig
-from rnn_ntk.data import check_finite_sequences, znormalize
+from rnn_ntk.data import lengths_from_nan, znormalize
 from rnn_ntk.kernels import DEFAULT_TILE, ntk
 
 __all__ = ["RNNKernelClassifier", "RNNKernelRegressor", "kernel_scale"]
 
 _NO_Y = object()  # "validate X only"
 
-# ``ntk`` under one jit per (configuration, shapes): an estimator calls it with the same
-# shapes again and again (CV folds, batches of predictions), and a compiled call skips
-# the per-call tracing of the eager path. (Finiteness is checked before, on the host.)
+# Small Grams go through ``ntk`` under one jit per (configuration, shapes): an estimator
+# sees the same shapes again and again (CV folds, batches of predictions), and a compiled
+# call skips the per-call tracing of the eager path. Large Grams use the eager path, which
+# fills the output tile by tile (the traced path assembles it on the device, ~3x the
+# memory). Finiteness is checked before, on the host.
 _ntk_jit = jax.jit(
     lambda x1, x2, **kw: ntk(x1, x2, **kw),
     static_argnames=("cfg", "blocks", "parameterization", "tile_size", "dtype"),
 )
+_JIT_MAX_PAIRS = 1 << 22
 
 
 def _sample_weight(sample_weight, n: int) -> np.ndarray | None:
@@ -112,31 +140,52 @@ def kernel_scale(H: np.ndarray, sample_weight: np.ndarray | None = None) -> floa
 class _RNNKernelBase(BaseEstimator):
     """Parameters, validation and kernels shared by the classifier and the regressor."""
 
-    def _cfg(self) -> RNNConfig:
-        return RNNConfig(
+    def _cfg(self, L: int) -> RNNConfig:
+        cfg = RNNConfig(
             sw2=self.sw2, sa2=self.sa2, sb2=self.sb2, s02=self.s02, sB2=self.sB2, h0=self.h0
         )
+        # "paper" is fixed by the training sequences (2/L^3, L the longest), so that test
+        # sequences of other lengths meet the same kernel.
+        return cfg if cfg.sa2 != "paper" else dataclasses.replace(cfg, sa2=cfg.resolve_sa2(L))
 
-    def _sequences(self, X, y=_NO_Y, *, reset: bool):
-        """Validates X (and y) and returns X as float64 sequences (n, L, d)."""
-        if not isinstance(self.channels_first, bool):
-            raise TypeError(f"channels_first must be True or False, got {self.channels_first!r}.")
-        if not isinstance(self.znormalize, bool):
-            raise TypeError(f"znormalize must be True or False, got {self.znormalize!r}.")
-        if not reset and getattr(X, "ndim", None) == 3:
-            L, d = (X.shape[2], X.shape[1]) if self.channels_first else X.shape[1:]
-            if (L, d) != (self.seq_len_, self.n_channels_):
-                raise ValueError(
-                    f"X has sequences of L={L} steps with d={d} features, but "
-                    f"{type(self).__name__} was fitted on L={self.seq_len_}, "
-                    f"d={self.n_channels_}; pass sequences of that shape (sequences of "
-                    f"different lengths are pending, SPEC §6)."
-                )
-        kw = dict(reset=reset, allow_nd=True, dtype=np.float64, ensure_all_finite=False)
-        if y is _NO_Y:
-            X = validate_data(self, X, **kw)
+    def _check_flags(self):
+        for flag in ("channels_first", "znormalize", "allow_padding"):
+            v = getattr(self, flag)
+            if not isinstance(v, bool):
+                raise TypeError(f"{flag} must be True or False, got {v!r}.")
+
+    def _sequences(self, X, y=_NO_Y, *, reset: bool, lengths=None):
+        """Validates X (and y) and returns ``(X, lengths)`` (and y).
+
+        X comes back as float64 sequences (n, L, d) with L the longest sequence and the
+        padding past each length set to 0; lengths is an int64 array (n,), or None when
+        every sequence has L steps.
+        """
+        self._check_flags()
+        kw = dict(allow_nd=True, dtype=np.float64, ensure_all_finite=False)
+        if reset:
+            if y is _NO_Y:
+                X = validate_data(self, X, reset=True, **kw)
+            else:
+                X, y = validate_data(self, X, y, reset=True, multi_output=self._multi_output,
+                                     **kw)
         else:
-            X, y = validate_data(self, X, y, multi_output=self._multi_output, **kw)
+            X = check_array(X, **kw)
+            padded = self.allow_padding and not np.isfinite(X).all()
+            if self.lengths_fit_ is None and lengths is None and not padded:
+                # Sequences of one length against a model of one length: scikit-learn's
+                # n_features_in_ check applies (and a wrong layout shows up here).
+                if X.ndim == 3:
+                    L, d = (X.shape[2], X.shape[1]) if self.channels_first else X.shape[1:]
+                    if (L, d) != (self.seq_len_, self.n_channels_):
+                        raise ValueError(
+                            f"X has sequences of L={L} steps with d={d} features, but "
+                            f"{type(self).__name__} was fitted on L={self.seq_len_}, "
+                            f"d={self.n_channels_}; pass sequences of that shape, or "
+                            f"sequences of other lengths end-padded with NaN (or with "
+                            f"lengths=...)."
+                        )
+                X = validate_data(self, X, reset=False, **kw)
         if X.ndim == 2:
             X = X[:, :, None]
         elif X.ndim != 3:
@@ -146,19 +195,72 @@ class _RNNKernelBase(BaseEstimator):
             )
         elif self.channels_first:
             X = np.transpose(X, (0, 2, 1))
-        check_finite_sequences(X, "X")
+        if not reset and X.shape[2] != self.n_channels_:
+            raise ValueError(
+                f"X has d={X.shape[2]} features per step, but {type(self).__name__} was "
+                f"fitted on d={self.n_channels_}."
+            )
+        lengths = self._lengths(X, lengths)
+        Lmax = int(lengths.max())
+        X = X[:, :Lmax]
+        mask = np.arange(Lmax)[None, :, None] < lengths[:, None, None]
         if self.znormalize:
-            X = znormalize(X)
-        X = np.ascontiguousarray(X)
+            X = znormalize(np.where(mask, X, 0.0), lengths=lengths)
+        X = np.ascontiguousarray(np.where(mask, X, 0.0))
+        lengths = None if lengths.min() == Lmax else lengths
         if reset:
-            self.seq_len_, self.n_channels_ = X.shape[1], X.shape[2]
-        return X if y is _NO_Y else (X, y)
+            self.seq_len_, self.n_channels_ = Lmax, X.shape[2]
+            self.lengths_fit_ = lengths
+        return (X, lengths) if y is _NO_Y else (X, lengths, y)
 
-    def _kernel(self, x1, x2=None) -> np.ndarray:
+    def _lengths(self, X, lengths) -> np.ndarray:
+        """Steps of every sequence of (n, L, d) X: given, read from NaN padding, or L."""
+        n, L, _ = X.shape
+        if lengths is None:
+            if self.allow_padding:
+                return lengths_from_nan(X, "X")
+            if not np.isfinite(X).all():
+                found = lengths_from_nan(X, "X")  # precise errors for inf, missing values
+                raise ValueError(
+                    f"X contains NaN padding at the end of sequences ({found.min()} to "
+                    f"{found.max()} steps), but allow_padding=False; set allow_padding=True "
+                    f"to read it as sequences of different lengths."
+                )
+            return np.full(n, L, dtype=np.int64)
+        arr = np.asarray(lengths)
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"lengths must be integers (steps per sequence), got {arr.dtype}.")
+        if arr.shape != (n,):
+            raise ValueError(f"lengths must have shape ({n},) to match X, got {arr.shape}.")
+        if n and (arr.min() < 1 or arr.max() > L):
+            raise ValueError(
+                f"lengths must lie in [1, {L}] (X's steps), got {arr.min()} to {arr.max()}."
+            )
+        inside = np.arange(L)[None, :] < arr[:, None]
+        bad = inside & ~np.isfinite(X).all(axis=2)
+        if bad.any():
+            i, step = (int(v) for v in np.argwhere(bad)[0])
+            raise ValueError(
+                f"X contains NaN or inf within the given lengths (first: sequence {i}, "
+                f"step {step}); pass finite values (the padding past lengths may hold NaN)."
+            )
+        return arr.astype(np.int64)
+
+    def _kernel(self, x1, x2=None, lengths1=None, lengths2=None) -> np.ndarray:
         blocks = (self.blocks,) if isinstance(self.blocks, str) else tuple(self.blocks)
-        H = _ntk_jit(
+        n2 = x1.shape[0] if x2 is None else x2.shape[0]
+        run = _ntk_jit if x1.shape[0] * n2 <= _JIT_MAX_PAIRS else ntk
+        ragged = {}
+        if lengths1 is not None or lengths2 is not None or (
+            x2 is not None and x1.shape[1] != x2.shape[1]
+        ):
+            full = np.full(x1.shape[0], x1.shape[1], dtype=np.int64)
+            ragged = {"lengths1": full if lengths1 is None else lengths1}
+            if lengths2 is not None:
+                ragged["lengths2"] = lengths2
+        H = run(
             x1, x2, cfg=self.cfg_, blocks=blocks, parameterization=self.parameterization,
-            tile_size=self.tile_size, dtype=self.dtype,
+            tile_size=self.tile_size, dtype=self.dtype, **ragged,
         )
         H = np.asarray(H, dtype=np.float64)
         if not np.all(np.isfinite(H)):
@@ -168,10 +270,10 @@ class _RNNKernelBase(BaseEstimator):
             )
         return H
 
-    def _fit_kernel(self, X, sample_weight) -> np.ndarray:
+    def _fit_kernel(self, X, lengths, sample_weight) -> np.ndarray:
         sample_weight = _sample_weight(sample_weight, X.shape[0])
-        self.cfg_ = self._cfg()
-        H = self._kernel(X)
+        self.cfg_ = self._cfg(self.seq_len_)
+        H = self._kernel(X, lengths1=lengths)
         self.kernel_scale_ = kernel_scale(H, sample_weight) if self.scale_kernel else 1.0
         return H / self.kernel_scale_
 
@@ -201,6 +303,8 @@ class RNNKernelClassifier(ClassifierMixin, _RNNKernelBase):
       scale_kernel: divide H by s = mean(diag H) - mean(H) of the training Gram.
       znormalize: z-normalise every sequence and feature over time before the kernel.
       channels_first: X is (n, d, L) (aeon's layout) instead of (n, L, d).
+      allow_padding: read a trailing run of all-NaN steps as end padding of a shorter
+        sequence (sequences of different lengths); False refuses any NaN.
       dtype: kernel precision, "float32" or "float64"; None uses jax's default float
         (float64 needs ``jax_enable_x64``, which the estimator never switches on).
       tile_size: tile edge of the Gram computation (memory O(tile_size^2)).
@@ -208,11 +312,13 @@ class RNNKernelClassifier(ClassifierMixin, _RNNKernelBase):
     Attributes:
       classes_: the labels, shape (n_classes,).
       svc_: the fitted ``SVC(kernel="precomputed")``.
-      X_fit_: the training sequences after preprocessing, shape (n, L, d).
+      X_fit_: the training sequences after preprocessing, shape (n, L, d) (padding
+        past ``lengths_fit_`` set to 0).
+      lengths_fit_: steps of each training sequence, shape (n,); None if all have L.
       kernel_scale_: s (1.0 if ``scale_kernel=False``).
-      cfg_: the ``RNNConfig`` used.
-      seq_len_, n_channels_: L and d of the training sequences.
-      n_features_in_: X.shape[1] at fit (L, or d if ``channels_first``).
+      cfg_: the ``RNNConfig`` used, sa2="paper" resolved to 2/L^3.
+      seq_len_, n_channels_: L (the longest training sequence) and d.
+      n_features_in_: X.shape[1] at fit (L as padded, or d if ``channels_first``).
     """
 
     _multi_output = False
@@ -234,6 +340,7 @@ class RNNKernelClassifier(ClassifierMixin, _RNNKernelBase):
         scale_kernel: bool = True,
         znormalize: bool = False,
         channels_first: bool = False,
+        allow_padding: bool = True,
         dtype: str | None = None,
         tile_size: int = DEFAULT_TILE,
     ):
@@ -251,22 +358,32 @@ class RNNKernelClassifier(ClassifierMixin, _RNNKernelBase):
         self.scale_kernel = scale_kernel
         self.znormalize = znormalize
         self.channels_first = channels_first
+        self.allow_padding = allow_padding
         self.dtype = dtype
         self.tile_size = tile_size
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, lengths=None):
         """Fits the SVM on the training Gram.
 
         Args:
-          X: training sequences, shape (n, L, d) or (n, L).
+          X: training sequences, shape (n, L, d) or (n, L); sequences of different
+            lengths end-padded with NaN (or with ``lengths``).
           y: labels of any type, shape (n,); at least two classes.
           sample_weight: optional per-sample weights, shape (n,) (rescale C per sample).
+          lengths: optional steps of each sequence, shape (n,): sample i is
+            X[i, :lengths[i]] (the rest may hold anything). None reads NaN padding.
         Returns:
           self.
         """
-        X, y = self._sequences(X, y, reset=True)
-        check_classification_targets(y)
-        self.classes_, y_index = np.unique(y, return_inverse=True)
+        X, lengths, y = self._sequences(X, y, reset=True, lengths=lengths)
+        try:
+            check_classification_targets(y)
+            self.classes_, y_index = np.unique(y, return_inverse=True)
+        except TypeError as e:
+            raise TypeError(
+                f"y mixes label types that cannot be sorted ({e}); use labels of one type, "
+                f"e.g. y.astype(str)."
+            ) from None
         if len(self.classes_) < 2:
             raise ValueError(
                 f"y contains only one class ({self.classes_.tolist()[0]!r}); "
@@ -282,48 +399,56 @@ class RNNKernelClassifier(ClassifierMixin, _RNNKernelBase):
                 )
             index = {c: i for i, c in enumerate(self.classes_.tolist())}
             class_weight = {index[k]: v for k, v in class_weight.items()}
-        H = self._fit_kernel(X, sample_weight)
+        H = self._fit_kernel(X, lengths, sample_weight)
         self.svc_ = SVC(kernel="precomputed", C=self.C, class_weight=class_weight, tol=self.tol)
         self.svc_.fit(H, y_index, sample_weight=sample_weight)
         self.X_fit_ = X
         return self
 
-    def _test_kernel(self, X) -> np.ndarray:
+    def _test_kernel(self, X, lengths=None) -> np.ndarray:
         """H(X, X_fit_) / s, computed only in the columns SVC reads (its support vectors).
 
         The support is padded with other training columns to a power of two (at most n),
         so that repeated predictions reuse a few compiled shapes.
         """
         check_is_fitted(self)
-        X = self._sequences(X, reset=False)
+        X, lengths = self._sequences(X, reset=False, lengths=lengths)
         n = self.X_fit_.shape[0]
         sv = self.svc_.support_
         size = min(n, 1 << max(int(sv.size) - 1, 0).bit_length())
         cols = np.concatenate([sv, np.setdiff1d(np.arange(n), sv)[: size - sv.size]])
         H = np.zeros((X.shape[0], n))
-        H[:, cols] = self._kernel(X, self.X_fit_[cols]) / self.kernel_scale_
+        fit_lengths = None if self.lengths_fit_ is None else self.lengths_fit_[cols]
+        H[:, cols] = self._kernel(X, self.X_fit_[cols], lengths, fit_lengths) / self.kernel_scale_
         return H
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X, *, lengths=None) -> np.ndarray:
         """SVC's decision function on the RNN kernel.
 
         Args:
-          X: sequences, shape (m, L, d) or (m, L).
+          X: sequences, shape (m, L, d) or (m, L) (NaN-padded if of different lengths).
+          lengths: optional steps of each sequence, shape (m,), as in ``fit``.
         Returns:
           Shape (m,) for two classes (positive means ``classes_[1]``), else
           (m, n_classes) ("ovr" shape, as SVC's default).
         """
-        H = self._test_kernel(X)
+        H = self._test_kernel(X, lengths)
         return self.svc_.decision_function(H)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, *, lengths=None) -> np.ndarray:
         """Predicted labels, shape (m,), drawn from ``classes_``.
 
         Args:
-          X: sequences, shape (m, L, d) or (m, L).
+          X: sequences, shape (m, L, d) or (m, L) (NaN-padded if of different lengths).
+          lengths: optional steps of each sequence, shape (m,), as in ``fit``.
         """
-        H = self._test_kernel(X)
+        H = self._test_kernel(X, lengths)
         return self.classes_[self.svc_.predict(H)]
+
+    def score(self, X, y, sample_weight=None, *, lengths=None) -> float:
+        """Mean accuracy of ``predict(X, lengths=lengths)`` against y."""
+        return float(accuracy_score(y, self.predict(X, lengths=lengths),
+                                    sample_weight=sample_weight))
 
 
 class RNNKernelRegressor(RegressorMixin, _RNNKernelBase):
@@ -338,13 +463,13 @@ class RNNKernelRegressor(RegressorMixin, _RNNKernelBase):
       sw2, sa2, sb2, s02, sB2, h0, blocks, parameterization: the kernel, as in
         ``RNNKernelClassifier``.
       alpha: ridge penalty, applied to the scaled kernel H/s.
-      scale_kernel, znormalize, channels_first, dtype, tile_size: as in
+      scale_kernel, znormalize, channels_first, allow_padding, dtype, tile_size: as in
         ``RNNKernelClassifier``.
 
     Attributes:
       ridge_: the fitted ``KernelRidge(kernel="precomputed")``.
-      X_fit_, kernel_scale_, cfg_, seq_len_, n_channels_, n_features_in_: as in
-        ``RNNKernelClassifier``.
+      X_fit_, lengths_fit_, kernel_scale_, cfg_, seq_len_, n_channels_, n_features_in_:
+        as in ``RNNKernelClassifier``.
     """
 
     _multi_output = True
@@ -364,6 +489,7 @@ class RNNKernelRegressor(RegressorMixin, _RNNKernelBase):
         scale_kernel: bool = True,
         znormalize: bool = False,
         channels_first: bool = False,
+        allow_padding: bool = True,
         dtype: str | None = None,
         tile_size: int = DEFAULT_TILE,
     ):
@@ -379,37 +505,46 @@ class RNNKernelRegressor(RegressorMixin, _RNNKernelBase):
         self.scale_kernel = scale_kernel
         self.znormalize = znormalize
         self.channels_first = channels_first
+        self.allow_padding = allow_padding
         self.dtype = dtype
         self.tile_size = tile_size
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, lengths=None):
         """Solves the kernel ridge system on the training Gram.
 
         Args:
-          X: training sequences, shape (n, L, d) or (n, L).
+          X: training sequences, shape (n, L, d) or (n, L); sequences of different
+            lengths end-padded with NaN (or with ``lengths``).
           y: real targets, shape (n,) or (n, k).
           sample_weight: optional per-sample weights, shape (n,).
+          lengths: optional steps of each sequence, shape (n,), as in
+            ``RNNKernelClassifier.fit``.
         Returns:
           self.
         """
-        X, y = self._sequences(X, y, reset=True)
-        H = self._fit_kernel(X, sample_weight)
+        X, lengths, y = self._sequences(X, y, reset=True, lengths=lengths)
+        H = self._fit_kernel(X, lengths, sample_weight)
         self.ridge_ = KernelRidge(alpha=self.alpha, kernel="precomputed")
         self.ridge_.fit(H, y, sample_weight=sample_weight)
         self.X_fit_ = X
         return self
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, *, lengths=None) -> np.ndarray:
         """Predictions, shape (m,) or (m, k) as y at fit.
 
         Args:
-          X: sequences, shape (m, L, d) or (m, L).
+          X: sequences, shape (m, L, d) or (m, L) (NaN-padded if of different lengths).
+          lengths: optional steps of each sequence, shape (m,), as in ``fit``.
         """
         check_is_fitted(self)
-        X = self._sequences(X, reset=False)
-        if X.shape[0] == 0:
-            return self.ridge_.predict(np.zeros((0, self.X_fit_.shape[0])))
-        return self.ridge_.predict(self._kernel(X, self.X_fit_) / self.kernel_scale_)
+        X, lengths = self._sequences(X, reset=False, lengths=lengths)
+        H = self._kernel(X, self.X_fit_, lengths, self.lengths_fit_)
+        return self.ridge_.predict(H / self.kernel_scale_)
+
+    def score(self, X, y, sample_weight=None, *, lengths=None) -> float:
+        """R^2 of ``predict(X, lengths=lengths)`` against y (as ``RegressorMixin.score``)."""
+        return float(r2_score(y, self.predict(X, lengths=lengths),
+                              sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

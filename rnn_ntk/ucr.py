@@ -1,7 +1,7 @@
 """The UCR protocol: RNN-NTK SVMs against standard baselines on one bundled data set.
 
-For one equal-length classification set bundled with aeon (``rnn_ntk.data``), every
-method is fitted on the training split; hyperparameters are chosen by stratified k-fold
+For one classification set bundled with aeon (``rnn_ntk.data``), every method is fitted
+on the training split; hyperparameters are chosen by stratified k-fold
 cross-validation on the training split only; the test split is used once, to score the
 chosen models:
 
@@ -20,6 +20,13 @@ would do (the kernel is scaled by its training fold's ``kernel_scale``).
 
 Inputs are used as aeon ships them (the UCR univariate sets are z-normalised per series;
 see ``rnn_ntk.data``); every method sees the same arrays.
+
+Sequences of different lengths (JapaneseVowels, PickupGestureWiimoteZ): the RNN-NTK SVMs
+take them as they are (NaN-padded, pairs aligned at their last step, SPEC §6; sa2="paper"
+is 2/L^3 with L the longest training sequence, and the sa2 grid's mean |X_l|^2 runs over
+the sequences' own steps). 1-NN and the RBF SVM need one length: for them every sequence,
+training and test, is resampled by linear interpolation over its own steps to L steps
+(``rnn_ntk.data.resample``; L from the training split only).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from rnn_ntk.config import RNNConfig
-from rnn_ntk.data import load_dataset
+from rnn_ntk.data import dataset_info, load_dataset, resample
 from rnn_ntk.estimators import RNNKernelClassifier, kernel_scale
 from rnn_ntk.kernels import ntk
 
@@ -71,7 +78,10 @@ class UCRRow:
       name: the data set.
       n_train, n_test: sequences used (after subsampling); n_train_total, n_test_total:
         sizes of the splits; subsampled: whether any split was subsampled.
-      L, d, n_classes: steps, features per step, classes.
+      L, d, n_classes: steps (the longest training sequence), features per step, classes.
+      lengths: [shortest, longest] sequence over the training and test sequences used, for
+        sets of different lengths; None for equal-length sets.
+      baseline_input: the fixed-length input of 1-NN and the RBF SVM.
       accuracy: test accuracy per method; the RNN-NTK methods per dtype
         ({"rnn_paper": {"float64": .., "float32": ..}, "rnn_cv": {..}, "nn1": .., "rbf_cv": ..}).
       cv_accuracy: mean CV accuracy of the chosen hyperparameters, same layout (no nn1).
@@ -91,6 +101,8 @@ class UCRRow:
     L: int
     d: int
     n_classes: int
+    lengths: list | None
+    baseline_input: str
     accuracy: dict
     cv_accuracy: dict
     chosen: dict
@@ -128,10 +140,13 @@ def cv_rnn_svm(
 
     Equivalent to ``GridSearchCV(RNNKernelClassifier(dtype=dtype), [{**c, "C": Cs} for c
     in configs], cv=folds)`` (same scores; first best wins ties), but the training Gram
-    is computed once per configuration and sliced per fold.
+    is computed once per configuration and sliced per fold. One difference: sa2="paper"
+    is resolved once, for the longest sequence of x, where the estimator fitted on a
+    fold of sequences of different lengths would use the fold's longest.
 
     Args:
-      x: training sequences, shape (n, L, d).
+      x: training sequences, shape (n, L, d); sequences of different lengths end-padded
+        with NaN (as ``RNNKernelClassifier`` takes them).
       y: training labels, shape (n,).
       configs: kernel parameters of ``RNNKernelClassifier`` (e.g. {"sw2": 2.0, "sa2": 0.1}).
       Cs: values of C.
@@ -145,10 +160,12 @@ def cv_rnn_svm(
     best, best_score = None, -np.inf
     for params in configs:
         est = RNNKernelClassifier(**params, dtype=dtype)
-        cfg = RNNConfig(**{k: params[k] for k in ("sw2", "sa2", "sb2", "s02", "sB2", "h0")
-                           if k in params})
-        H = np.asarray(ntk(x, cfg=cfg, blocks=est.blocks, parameterization=est.parameterization,
-                           dtype=dtype), dtype=np.float64)
+        # The estimator's own preprocessing: lengths from the NaN padding, sa2 resolved.
+        xs, lengths = est._sequences(x, reset=True)
+        cfg = est._cfg(est.seq_len_)
+        ragged = {} if lengths is None else {"lengths1": lengths}
+        H = np.asarray(ntk(xs, cfg=cfg, blocks=est.blocks, parameterization=est.parameterization,
+                           dtype=dtype, **ragged), dtype=np.float64)
         scores = np.zeros((len(folds), len(Cs)))
         for f, (tr, va) in enumerate(folds):
             s = kernel_scale(H[np.ix_(tr, tr)])
@@ -164,15 +181,18 @@ def cv_rnn_svm(
     return best, best_score
 
 
-def _subsample(x, y, n_max, seed, stratify):
+def _subsample(x, y, lengths, n_max, seed, stratify):
     if n_max is None or len(y) <= n_max:
-        return x, y
+        return x, y, lengths
     from sklearn.model_selection import train_test_split
 
     idx, _ = train_test_split(np.arange(len(y)), train_size=n_max, random_state=seed,
                               stratify=y if stratify else None)
     idx = np.sort(idx)
-    return x[idx], y[idx]
+    lengths = None if lengths is None else lengths[idx]
+    if lengths is not None:  # drop padding no sequence of the subset reaches
+        x = x[:, : lengths.max()]
+    return x[idx], y[idx], lengths
 
 
 def evaluate(
@@ -187,7 +207,8 @@ def evaluate(
     """Runs the UCR protocol (module docstring) on one bundled classification set.
 
     Args:
-      name: a bundled, equal-length classification set (``rnn_ntk.data.bundled_datasets``).
+      name: a bundled classification set (``rnn_ntk.data.bundled_datasets``), of equal
+        or different lengths.
       dtypes: kernel precisions to run ("float64" needs ``jax_enable_x64``; this function
         never switches it on).
       grid: the CV grids.
@@ -203,16 +224,18 @@ def evaluate(
     from sklearn.svm import SVC
 
     t_start = time.perf_counter()
-    ds = load_dataset(name)
-    if ds.info.task != "classification":
-        raise ValueError(f"{ds.info.name!r} is a regression set; the UCR table is for "
+    info = dataset_info(name)
+    if info.task != "classification":
+        raise ValueError(f"{info.name!r} is a regression set; the UCR table is for "
                          f"classification sets.")
-    for dt in dtypes:
-        if dt not in ("float32", "float64"):
-            raise ValueError(f"dtypes must hold 'float32' and/or 'float64', got {dt!r}.")
-    x_tr, y_tr = _subsample(ds.x_train, ds.y_train, max_train, seed, stratify=True)
-    x_te, y_te = _subsample(ds.x_test, ds.y_test, max_test, seed, stratify=False)
-    n, L, d = x_tr.shape
+    if not dtypes or any(dt not in ("float32", "float64") for dt in dtypes):
+        raise ValueError(f"dtypes must hold 'float32' and/or 'float64', got {dtypes!r}.")
+    ds = load_dataset(name)
+    x_tr, y_tr, len_tr = _subsample(ds.x_train, ds.y_train, ds.lengths_train, max_train, seed,
+                                    stratify=True)
+    x_te, y_te, len_te = _subsample(ds.x_test, ds.y_test, ds.lengths_test, max_test, seed,
+                                    stratify=False)
+    n, L, d = x_tr.shape  # L: the longest training sequence
     folds = _folds(y_tr, grid.n_folds, seed)
     acc: dict = {"rnn_paper": {}, "rnn_cv": {}}
     cv_acc: dict = {"rnn_paper": {}, "rnn_cv": {}}
@@ -220,10 +243,16 @@ def evaluate(
     k_seconds: dict = {}
     grams: dict = {}
 
-    m2 = float(np.mean(np.sum(x_tr**2, axis=-1)))
+    m2 = float(np.nanmean(np.sum(x_tr**2, axis=-1)))  # over the sequences' own steps
     sa2_values = ["paper" if c == "paper" else float(c) / (L * m2) for c in grid.sa2_rel]
     configs = [{"sw2": sw2, "sa2": sa2} for sw2 in grid.sw2 for sa2 in sa2_values]
     paper = {"sw2": 2.0, "sa2": "paper"}
+    paper_cfg = RNNConfig(sa2=RNNConfig().resolve_sa2(L))  # as RNNKernelClassifier's cfg_
+    ragged_tr = {} if len_tr is None else {"lengths1": len_tr}
+    ragged_te = {} if len_tr is None and len_te is None else {
+        "lengths1": np.full(len(y_te), x_te.shape[1]) if len_te is None else len_te,
+        **({} if len_tr is None else {"lengths2": len_tr}),
+    }
     for dt in dtypes:
         for method, cfgs in (("rnn_paper", [paper]), ("rnn_cv", configs)):
             params, score = cv_rnn_svm(x_tr, y_tr, cfgs, grid.C, folds, dtype=dt)
@@ -233,8 +262,8 @@ def evaluate(
             chosen[method][dt] = params
         # Time of the paper kernel: training Gram + test kernel, after a compiling call.
         def paper_kernels(dt=dt):
-            H = np.asarray(ntk(x_tr, cfg=RNNConfig(), dtype=dt))
-            np.asarray(ntk(x_te, x_tr, cfg=RNNConfig(), dtype=dt))
+            H = np.asarray(ntk(x_tr, cfg=paper_cfg, dtype=dt, **ragged_tr))
+            np.asarray(ntk(x_te, x_tr, cfg=paper_cfg, dtype=dt, **ragged_te))
             return H
 
         paper_kernels()
@@ -246,7 +275,13 @@ def evaluate(
         rel = float(np.max(np.abs(grams["float32"] - grams["float64"]))
                     / np.max(np.abs(grams["float64"])))
 
-    flat_tr, flat_te = x_tr.reshape(n, -1), x_te.reshape(len(x_te), -1)
+    if len_tr is None and len_te is None:
+        base_tr, base_te, baseline_input = x_tr, x_te, "flattened sequences"
+    else:  # one length for the Euclidean methods: resample every sequence to L steps
+        base_tr = resample(x_tr, L, lengths=len_tr)
+        base_te = resample(x_te, L, lengths=len_te)
+        baseline_input = f"every sequence resampled to L={L} steps (linear interpolation)"
+    flat_tr, flat_te = base_tr.reshape(n, -1), base_te.reshape(len(base_te), -1)
     acc["nn1"] = float(KNeighborsClassifier(n_neighbors=1).fit(flat_tr, y_tr)
                        .score(flat_te, y_te))
     var = float(flat_tr.var()) or 1.0
@@ -264,9 +299,21 @@ def evaluate(
         n_train_total=len(ds.y_train), n_test_total=len(ds.y_test),
         subsampled=bool(n < len(ds.y_train) or len(y_te) < len(ds.y_test)),
         L=L, d=d, n_classes=len(np.unique(y_tr)),
-        accuracy=acc, cv_accuracy=cv_acc, chosen=chosen, kernel_seconds=k_seconds,
+        lengths=_length_range(len_tr, len_te, x_tr.shape[1], x_te.shape[1]),
+        baseline_input=baseline_input, accuracy=acc, cv_accuracy=cv_acc, chosen=chosen,
+        kernel_seconds=k_seconds,
         kernel_rel_diff=rel, seconds=time.perf_counter() - t_start,
     )
+
+
+def _length_range(len_tr, len_te, L_tr, L_te):
+    if len_tr is None and len_te is None and L_tr == L_te:
+        return None
+    all_lengths = np.concatenate([
+        np.full(1, L_tr) if len_tr is None else len_tr,
+        np.full(1, L_te) if len_te is None else len_te,
+    ])
+    return [int(all_lengths.min()), int(all_lengths.max())]
 
 
 def table_row(row: dict) -> dict:
@@ -283,7 +330,8 @@ def table_row(row: dict) -> dict:
     return {
         "dataset": row["name"] + ("*" if row["subsampled"] else ""),
         "n_tr/n_te": f"{row['n_train']}/{row['n_test']}",
-        "L x d": f"{row['L']}x{row['d']}",
+        "L x d": (f"{row['L']}x{row['d']}" if not row.get("lengths")
+                  else "{}-{}x{}".format(*row["lengths"], row["d"])),
         "paper f64": r3(a["rnn_paper"].get("float64")),
         "paper f32": r3(a["rnn_paper"].get("float32")),
         "cv f64": r3(a["rnn_cv"].get("float64")),

@@ -12,7 +12,7 @@ from rnn_ntk import data
 
 requires_aeon = pytest.mark.skipif(
     importlib.util.find_spec("aeon") is None,
-    reason="needs aeon (the data extra; see pyproject.toml for the --no-deps install)",
+    reason="needs aeon (the data extra: pip install -e '.[data]')",
 )
 
 
@@ -77,10 +77,38 @@ def test_named_aeon_loader_agrees():
     np.testing.assert_array_equal(ds.y_train, y)
 
 
+@requires_aeon
 @pytest.mark.parametrize("name", ["JapaneseVowels", "PickupGestureWiimoteZ"])
-def test_ragged_sets_raise_pending(name):
-    with pytest.raises(ValueError, match=r"different lengths.*pending.*_eq"):
-        data.load_dataset(name)
+def test_ragged_sets_load_nan_padded_with_lengths(name, no_network):
+    import aeon.datasets
+    from aeon.datasets import load_from_ts_file
+
+    ds = data.load_dataset(name)
+    info = ds.info
+    assert not info.equal_length
+    folder = os.path.join(os.path.dirname(aeon.datasets.__file__), "data", info.folder)
+    lo, hi = [], []
+    for split, x, y, lengths in (("TRAIN", ds.x_train, ds.y_train, ds.lengths_train),
+                                 ("TEST", ds.x_test, ds.y_test, ds.lengths_test)):
+        X, y_aeon = load_from_ts_file(os.path.join(folder, f"{info.name}_{split}.ts"))
+        assert isinstance(X, list)  # aeon's layout for unequal lengths
+        want = np.array([a.shape[1] for a in X])
+        np.testing.assert_array_equal(lengths, want)
+        assert lengths.dtype == np.int64
+        assert x.shape == (len(X), want.max(), info.channels) and x.dtype == np.float64
+        for i in (0, int(np.argmin(want)), len(X) - 1):
+            np.testing.assert_array_equal(x[i, : want[i]], X[i].T)
+        pad = np.arange(x.shape[1])[None, :] >= lengths[:, None]
+        assert np.isnan(x[pad]).all() and np.isfinite(x[~pad]).all()
+        np.testing.assert_array_equal(data.lengths_from_nan(x), lengths)
+        np.testing.assert_array_equal(y.astype(str), np.asarray(y_aeon).astype(str))
+        lo.append(lengths.min())
+        hi.append(lengths.max())
+    assert (min(lo), max(hi)) == info.length
+    assert len(np.unique(ds.y_train)) == info.n_classes
+    # Equal-length sets carry no lengths.
+    eq = data.load_dataset(name + "_eq")
+    assert eq.lengths_train is None and eq.lengths_test is None
 
 
 def test_unknown_name_lists_bundled_and_suggests():
@@ -93,7 +121,7 @@ def test_unknown_name_lists_bundled_and_suggests():
 
 
 @requires_aeon
-def test_real_ragged_data_from_aeon_is_refused():
+def test_real_ragged_data_from_aeon():
     import aeon.datasets
     from aeon.datasets import load_from_ts_file
 
@@ -101,15 +129,47 @@ def test_real_ragged_data_from_aeon_is_refused():
                       "JapaneseVowels_TRAIN.ts")
     X, _ = load_from_ts_file(ts)  # a list of (12, length_i) arrays
     assert isinstance(X, list)
-    with pytest.raises(ValueError, match=r"different lengths \(7 to 26 steps\).*pending"):
-        data.from_aeon(X)
-    # The same data NaN-padded to a 3D array, as archive files with missing tails are.
-    T = max(a.shape[1] for a in X)
-    padded = np.full((len(X), 12, T), np.nan)
+    x, lengths = data.from_aeon(X, return_lengths=True)
+    assert x.shape == (270, 26, 12) and (lengths.min(), lengths.max()) == (7, 26)
+    np.testing.assert_array_equal(data.from_aeon(X), x, strict=True)  # NaN compare equal
+    # The same data NaN-padded to a 3D array (wider than needed), as archive files store it.
+    padded = np.full((len(X), 12, 30), np.nan)
     for i, a in enumerate(X):
         padded[i, :, : a.shape[1]] = a
-    with pytest.raises(ValueError, match=r"NaN padding.*7 to 26 steps.*pending"):
-        data.from_aeon(padded)
+    x3, lengths3 = data.from_aeon(padded, return_lengths=True)
+    np.testing.assert_array_equal(x3, x)
+    np.testing.assert_array_equal(lengths3, lengths)
+
+
+def test_lengths_from_nan():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 6, 2))
+    np.testing.assert_array_equal(data.lengths_from_nan(x), [6, 6, 6, 6])
+    x[1, 3:] = np.nan
+    x[3, 1:] = np.nan
+    np.testing.assert_array_equal(data.lengths_from_nan(x), [6, 3, 6, 1])
+    bad = x.copy()
+    bad[2, 2, 1] = np.nan  # one feature missing inside a sequence
+    with pytest.raises(ValueError, match=r"missing values \(NaN\).*sequence 2, step 2"):
+        data.lengths_from_nan(bad)
+    bad = x.copy()
+    bad[1, 4, 0] = 0.5  # a value after the padding started: the NaN is inside
+    with pytest.raises(ValueError, match=r"missing values.*sequence 1, step 3"):
+        data.lengths_from_nan(bad)
+    bad = x.copy()
+    bad[0, 5, 1] = np.nan  # last step, one feature only: missing, not padding
+    with pytest.raises(ValueError, match=r"missing values.*sequence 0, step 5"):
+        data.lengths_from_nan(bad)
+    bad = x.copy()
+    bad[2] = np.nan
+    with pytest.raises(ValueError, match="sequence 2 holds no values"):
+        data.lengths_from_nan(bad)
+    bad = x.copy()
+    bad[2, 0, 0] = -np.inf
+    with pytest.raises(ValueError, match="inf"):
+        data.lengths_from_nan(bad)
+    with pytest.raises(ValueError, match="shape"):
+        data.lengths_from_nan(x[0])
 
 
 def test_from_aeon_layouts():
@@ -123,6 +183,13 @@ def test_from_aeon_layouts():
     # A NaN tail shared by every series is dropped.
     tail = np.concatenate([X, np.full((4, 3, 2), np.nan)], axis=2)
     np.testing.assert_array_equal(data.from_aeon(tail), x)
+    x_eq, lengths = data.from_aeon(X, return_lengths=True)
+    np.testing.assert_array_equal(lengths, [7, 7, 7, 7])
+    # Series of different lengths, as a list: end-padded with NaN.
+    xr, lr = data.from_aeon([X[0], X[1, :, :4], X[2, :, :1]], return_lengths=True)
+    np.testing.assert_array_equal(lr, [7, 4, 1])
+    np.testing.assert_array_equal(xr[1, :4], X[1, :, :4].T)
+    assert np.isnan(xr[1, 4:]).all() and np.isnan(xr[2, 1:]).all()
 
 
 def test_from_aeon_bad_input():
@@ -147,6 +214,36 @@ def test_check_finite_sequences_common_padding():
     x[:, 3:] = np.nan
     with pytest.raises(ValueError, match=r"NaN padding after step 3.*X\[:, :3\]"):
         data.check_finite_sequences(x)
+    x[0, 3] = 1.0
+    with pytest.raises(ValueError, match=r"different lengths \(3 to 4 steps\).*lengths_from_nan"):
+        data.check_finite_sequences(x)
+
+
+def test_znormalize_and_resample_ragged():
+    rng = np.random.default_rng(2)
+    x = 3.0 + 2.0 * rng.normal(size=(3, 8, 2))
+    lengths = np.array([8, 5, 2])
+    xn = x.copy()
+    for i, li in enumerate(lengths):
+        xn[i, li:] = np.nan
+    z = data.znormalize(xn)  # lengths read from the padding, which stays NaN
+    for i, li in enumerate(lengths):
+        np.testing.assert_allclose(z[i, :li], data.znormalize(x[None, i, :li])[0], rtol=1e-12)
+        assert np.isnan(z[i, li:]).all()
+    np.testing.assert_array_equal(data.znormalize(x, lengths=np.full(3, 8)), data.znormalize(x))
+    # Resampling: a line stays a line, endpoints are kept, one step becomes constant.
+    t = np.arange(8.0)
+    line = np.stack([t, -2 * t], axis=-1)[None].repeat(3, axis=0)
+    line[1, 5:] = np.nan
+    line[2, 1:] = np.nan
+    r = data.resample(line, 11)
+    assert r.shape == (3, 11, 2) and np.isfinite(r).all()
+    np.testing.assert_allclose(r[0, :, 0], np.linspace(0, 7, 11), rtol=1e-12)
+    np.testing.assert_allclose(r[1, :, 1], -2 * np.linspace(0, 4, 11), rtol=1e-12)
+    np.testing.assert_array_equal(r[2], np.zeros((11, 2)))
+    np.testing.assert_array_equal(data.resample(x, 8), x)
+    with pytest.raises(ValueError, match="length must be a positive int"):
+        data.resample(x, 0)
 
 
 def test_znormalize():
@@ -158,3 +255,17 @@ def test_znormalize():
     sd = z.std(axis=1)
     np.testing.assert_allclose(np.delete(sd.ravel(), 3), 1.0, rtol=1e-12)
     assert np.all(z[1, :, 1] == 0.0)
+
+
+def test_import_rnn_ntk_does_not_import_the_optional_extras():
+    import subprocess
+    import sys
+
+    pytest.importorskip("sklearn")
+    code = (
+        "import sys, rnn_ntk\n"
+        "assert 'sklearn' not in sys.modules and 'aeon' not in sys.modules\n"
+        "assert rnn_ntk.RNNKernelClassifier.__module__ == 'rnn_ntk.estimators'\n"
+        "assert 'sklearn' in sys.modules and 'aeon' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

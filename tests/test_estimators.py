@@ -108,7 +108,7 @@ def test_labels_of_any_type(labels):
     x = x[:28]
     y = labels[np.arange(28) % len(labels)]
     if labels.dtype == object and any(isinstance(v, float) for v in labels):
-        with pytest.raises(TypeError):  # mixed str/float labels cannot be ordered
+        with pytest.raises(TypeError, match="mixes label types.*astype"):
             RNNKernelClassifier().fit(x, y)
         return
     clf = RNNKernelClassifier(C=100.0).fit(x, y)
@@ -135,17 +135,95 @@ def test_layouts_agree_and_mismatch_errors():
     c = RNNKernelClassifier().fit(u, y).decision_function(u)
     d = RNNKernelClassifier().fit(u[..., 0], y).decision_function(u[..., 0])  # (n, L)
     np.testing.assert_allclose(c, d, rtol=1e-12)
-    with pytest.raises(ValueError, match=r"L=5 steps.*fitted on L=12.*pending"):
+    with pytest.raises(ValueError, match=r"L=5 steps.*fitted on L=12.*padded with NaN"):
         cf.predict(np.zeros((2, 2, 5)))
     with pytest.raises(ValueError, match=r"d=3 features.*d=2"):
         RNNKernelClassifier().fit(x, y).predict(np.zeros((2, 12, 3)))
 
 
-def test_nan_padded_input_is_refused_clearly():
-    x, y = _sequences(n=12, L=8, d=2)
-    x[3, 6:] = np.nan  # a shorter sequence, NaN-padded as aeon/the archive store them
-    with pytest.raises(ValueError, match=r"NaN padding.*different lengths.*pending"):
-        RNNKernelClassifier().fit(x, y)
+def _ragged(n=40, L=12, d=2, seed=0):
+    """``_sequences`` cut to random lengths in [4, L]: (NaN-padded x, lengths, y, full x)."""
+    x, y = _sequences(n, L, d, seed)
+    lengths = np.random.default_rng(seed + 1).integers(4, L + 1, size=n)
+    lengths[[0, 28]] = L  # the longest training and test sequences
+    xn = x.copy()
+    for i, li in enumerate(lengths):
+        xn[i, li:] = np.nan
+    return xn, lengths, y, x
+
+
+def test_classifier_on_ragged_input_equals_svc_on_ragged_ntk():
+    xn, lengths, y, x = _ragged()
+    x_tr, l_tr, y_tr, x_te, l_te = xn[:28], lengths[:28], y[:28], xn[28:], lengths[28:]
+    clf = RNNKernelClassifier(C=3.0).fit(x_tr, y_tr)  # lengths read from the NaN padding
+    np.testing.assert_array_equal(clf.lengths_fit_, l_tr)
+    assert clf.cfg_.sa2 == 2.0 / 12**3  # "paper": the longest training sequence
+    # By hand: the ragged kernel as a precomputed Gram. One Gram of the training and test
+    # sequences and of 28 full-length ones (used below) holds every block needed.
+    cfg = rnn_ntk.RNNConfig(sa2=2.0 / l_tr.max() ** 3)
+    H = np.asarray(rnn_ntk.ntk(np.concatenate([xn, x[:28]]), cfg=cfg,
+                               lengths1=np.concatenate([lengths, np.full(28, 12)])))
+    H_tr, H_te = H[:28, :28], H[28:40, :28]
+    s = kernel_scale(H_tr)
+    assert clf.kernel_scale_ == pytest.approx(s, rel=1e-12)
+    svc = SVC(kernel="precomputed", C=3.0).fit(H_tr / s, y_tr)
+    want = svc.decision_function(H_te / s)
+    np.testing.assert_allclose(clf.decision_function(x_te), want, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(clf.predict(x_te), svc.predict(H_te / s))
+    # Explicit lengths with padding that is not NaN give the same model.
+    zeros = np.nan_to_num(xn, nan=0.0)
+    b = RNNKernelClassifier(C=3.0).fit(zeros[:28], y_tr, lengths=l_tr)
+    np.testing.assert_allclose(b.decision_function(zeros[28:], lengths=l_te), want,
+                               rtol=1e-9, atol=1e-12)
+    assert b.score(zeros[28:], y[28:], lengths=l_te) == clf.score(x_te, y[28:])
+    # A model fitted on sequences of one length takes NaN-padded ones at predict time.
+    full = RNNKernelClassifier(C=3.0).fit(x[:28], y_tr)
+    assert full.lengths_fit_ is None and full.n_features_in_ == 12
+    H_f, H_fte = H[40:, 40:], H[28:40, 40:]
+    sf = kernel_scale(H_f)
+    svc_f = SVC(kernel="precomputed", C=3.0).fit(H_f / sf, y_tr)
+    np.testing.assert_allclose(full.decision_function(x_te), svc_f.decision_function(H_fte / sf),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_regressor_on_ragged_input_equals_closed_form_ridge():
+    xn, lengths, _, x = _ragged()
+    y = np.sin(x[:, 0, 0] + x[:, 3, 1])
+    reg = RNNKernelRegressor(alpha=0.05, sa2=0.5).fit(xn[:28], y[:28])
+    G = np.asarray(rnn_ntk.ntk(xn, cfg=rnn_ntk.RNNConfig(sa2=0.5), lengths1=lengths))
+    H, H_te = G[:28, :28], G[28:, :28]
+    want = H_te @ np.linalg.solve(H + 0.05 * kernel_scale(H) * np.eye(28), y[:28])
+    np.testing.assert_allclose(reg.predict(xn[28:]), want, rtol=1e-8, atol=1e-10)
+
+
+def test_ragged_input_errors_and_pipeline():
+    xn, lengths, y, _ = _ragged()
+    x_tr, y_tr = xn[:28], y[:28]
+    inside = x_tr.copy()
+    inside[3, 1, 0] = np.nan  # a missing value inside a sequence, not padding
+    with pytest.raises(ValueError, match=r"missing values \(NaN\).*sequence 3, step 1.*impute"):
+        RNNKernelClassifier().fit(inside, y_tr)
+    clf = RNNKernelClassifier().fit(x_tr, y_tr)
+    with pytest.raises(ValueError, match=r"missing values \(NaN\).*sequence 3, step 1"):
+        clf.predict(inside)
+    with pytest.raises(ValueError, match=r"NaN padding.*allow_padding=False"):
+        RNNKernelClassifier(allow_padding=False).fit(x_tr, y_tr)
+    zeros = np.nan_to_num(x_tr, nan=0.0)
+    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 12\]"):
+        RNNKernelClassifier().fit(zeros, y_tr, lengths=np.full(28, 13))
+    with pytest.raises(ValueError, match=r"lengths must have shape \(28,\)"):
+        RNNKernelClassifier().fit(zeros, y_tr, lengths=lengths[:5])
+    with pytest.raises(TypeError, match="lengths must be integers"):
+        RNNKernelClassifier().fit(zeros, y_tr, lengths=lengths[:28] * 1.0)
+    with pytest.raises(ValueError, match=r"NaN or inf within the given lengths"):
+        RNNKernelClassifier().fit(x_tr, y_tr, lengths=np.full(28, 12))
+    with pytest.raises(ValueError, match=r"d=3 features per step.*d=2"):
+        clf.predict(np.full((2, 5, 3), 0.5))
+    # NaN padding goes through Pipeline and znormalize (over each sequence's own steps).
+    pipe = make_pipeline(FunctionTransformer(znormalize), RNNKernelClassifier(sa2=1.0))
+    a = pipe.fit(x_tr, y_tr).decision_function(xn[28:])
+    b = RNNKernelClassifier(sa2=1.0, znormalize=True).fit(x_tr, y_tr).decision_function(xn[28:])
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
 def test_znormalize_option():
@@ -199,13 +277,37 @@ def test_float32_and_float64_kernels_agree_in_the_paper_regime():
 
 
 @requires_aeon
-def test_ucr_protocol_never_looks_at_test_labels(monkeypatch):
-    """Permuting the test labels changes no choice and no CV score (UnitTest, tiny grid)."""
-    from rnn_ntk import data
+def test_japanese_vowels_ragged_subset_fits_in_float32_and_float64():
+    """JapaneseVowels as aeon ships it (lengths 7..29, 12 channels, 9 classes): the paper's
+    kernel on 54 training sequences scores well above chance, with the same predictions
+    from float32 and float64 kernels."""
+    from rnn_ntk.data import load_dataset
 
-    grid = ucr.Grid(sw2=(2.0,), sa2_rel=("paper", 1.0), C=(1.0, 100.0), gamma_rel=(1.0,),
-                    n_folds=3)
-    a = ucr.evaluate("UnitTest", dtypes=("float64",), grid=grid)
+    ds = load_dataset("JapaneseVowels")
+    idx = np.concatenate([np.flatnonzero(ds.y_train == c)[:6] for c in np.unique(ds.y_train)])
+    te = np.union1d(np.arange(0, len(ds.y_test), 4), [np.argmax(ds.lengths_test)])
+    x_te, y_te = ds.x_test[te], ds.y_test[te]
+    assert ds.lengths_test[te].max() > ds.lengths_train[idx].max()  # longer test sequences
+    a = RNNKernelClassifier(C=100.0, dtype="float64").fit(ds.x_train[idx], ds.y_train[idx])
+    b = RNNKernelClassifier(C=100.0, dtype="float32").fit(ds.x_train[idx], ds.y_train[idx])
+    np.testing.assert_array_equal(a.lengths_fit_, ds.lengths_train[idx])
+    pred = a.predict(x_te)
+    np.testing.assert_array_equal(b.predict(x_te), pred)
+    assert np.mean(pred == y_te) > 2 / 9  # chance: 1/9
+
+
+@requires_aeon
+def test_ucr_cli_row_and_protocol_never_looks_at_test_labels(monkeypatch, tmp_path, capsys):
+    """`rnn-ntk ucr UnitTest` writes its row; permuting the test labels changes no choice."""
+    import json
+
+    from rnn_ntk import data
+    from rnn_ntk.cli import main
+
+    out = tmp_path / "row.json"
+    assert main(["ucr", "UnitTest", "--quick", "--dtype", "float64", "--json", str(out)]) == 0
+    assert "1-NN" in capsys.readouterr().out
+    a = json.loads(out.read_text())
     real = data.load_dataset
 
     def shuffled(name):
@@ -213,9 +315,23 @@ def test_ucr_protocol_never_looks_at_test_labels(monkeypatch):
         return ds._replace(y_test=np.random.default_rng(0).permutation(ds.y_test))
 
     monkeypatch.setattr(ucr, "load_dataset", shuffled)
-    b = ucr.evaluate("UnitTest", dtypes=("float64",), grid=grid)
-    assert a.chosen == b.chosen and a.cv_accuracy == b.cv_accuracy
-    assert a.n_train == 20 and a.n_test == 22 and not a.subsampled
-    for acc in (a.accuracy["rnn_cv"]["float64"], a.accuracy["nn1"], a.accuracy["rbf_cv"]):
+    b = ucr.evaluate("UnitTest", dtypes=("float64",), grid=ucr.QUICK_GRID).to_dict()
+    assert a["chosen"] == b["chosen"] and a["cv_accuracy"] == b["cv_accuracy"]
+    assert a["n_train"] == 20 and a["n_test"] == 22 and not a["subsampled"]
+    for acc in (a["accuracy"]["rnn_cv"]["float64"], a["accuracy"]["nn1"], a["accuracy"]["rbf_cv"]):
         assert 0.0 <= acc <= 1.0
-    assert a.accuracy["rnn_paper"]["float64"] >= 0.8  # Chinatown subset: an easy set
+    assert a["accuracy"]["rnn_paper"]["float64"] >= 0.8  # Chinatown subset: an easy set
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["ucr", "Beef"], "unknown data set name 'Beef'"),
+     (["ucr"], "give a data set NAME"),
+     (["ucr", "Covid3Month"], "regression set"),
+     (["ucr", "GunPoint", "--max-train", "1"], "--max-train must be >= 2")],
+)
+def test_ucr_cli_errors(args, message, capsys):
+    from rnn_ntk.cli import main
+
+    assert main(args) == 2
+    assert message in capsys.readouterr().err

@@ -1,7 +1,9 @@
 """``rnn-ntk ucr NAME``: one row of the UCR table (``rnn_ntk.ucr``), printed and saved as JSON.
 
-Needs the ``data`` extra (aeon, scikit-learn). NAME is one of the sets bundled with aeon
-(``rnn-ntk ucr --list`` prints them).
+Needs the ``data`` extra (aeon, scikit-learn). NAME is one of the classification sets
+bundled with aeon (``rnn-ntk ucr --list`` prints them), including the ones with sequences of
+different lengths (JapaneseVowels, PickupGestureWiimoteZ; see ``rnn_ntk.ucr`` for how the
+baselines take them).
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ def run(args) -> int:
     for key, value in cols.items():
         if value is not None:
             print(f"  {key:<14} {value}")
+    if row["lengths"]:
+        print("  lengths        {}..{} steps; 1-NN and RBF on {}".format(
+            *row["lengths"], row["baseline_input"]))
     for method, by in row["chosen"].items():
         print(f"  chosen {method:<8} {by}")
     path = args.json or f"ucr-results/{row['name']}.json"
