@@ -41,7 +41,19 @@ c of eta = c/m in both modes:
 
 Seeds (initialisation and sample order) and learning rates are ``jax.vmap``-ed inside
 one jitted program; the Python side only cuts the run into chunks of evaluation blocks
-(the same compiled program each time) to report progress through ``progress``.
+(the same compiled program each time, the carried state donated) to report progress
+through ``progress``.
+
+**Cost of an SGD step.** The gradient is written out (``_sample_grad``: L matrix-vector
+products forward, L - 1 backward, one (m, L) x (L, m) product). On a CPU that makes a
+single-run step about 2x (m = 32) to 5x (m = 128) faster than reverse-mode autodiff of
+the unrolled network did, and a vmapped step of 32 runs 1.3-2x faster. Vmapping runs
+turns each matrix-vector product into a batched one, which XLA:CPU executes as one
+small product per run: a step of R runs costs about R single-run steps minus the
+per-op launch overhead that they share (measured ~1.7x per step for 32 runs at m = 32,
+~1.4x at m = 128; see ``benchmarks/bench_train.py``). On a CPU vmapping mostly
+amortises the per-call work of ``train`` (input checks, the initial and evaluation
+programs, dispatch); on accelerators the batched products run in parallel.
 """
 
 from __future__ import annotations
@@ -62,7 +74,7 @@ from jaxtyping import Array, Float
 from rnn_ntk._inputs import as_sequences, resolve_dtype
 from rnn_ntk.config import RNNConfig
 from rnn_ntk.empirical import empirical_ntk
-from rnn_ntk.network import apply, init_params, reparameterized
+from rnn_ntk.network import apply, init_params
 from rnn_ntk.theory.concepts import as_labels
 
 __all__ = ["train", "TrainResult", "logistic_loss", "initial_params", "sample_order"]
@@ -204,25 +216,72 @@ def _test_error(st: _Static, params, x_test, y_test):
     return jnp.mean((~(y_test * f > 0)).astype(f.dtype))  # NaN outputs count as errors
 
 
+def _sample_grad(st: _Static, params, x, y):
+    """Output, loss and grad_W of l(y f(W, x)) for one sample, by hand (SPEC §1, §4).
+
+    Forward states and backward deltas of the network (the structure of paper eqs. 21-23):
+
+        u_l = W h_{l-1} + A X_l + b,   h_l = relu(u_l),   f = s B^T h_L  (s = output scale)
+        delta_L = s l'(y f) y (B * 1[u_L > 0]),   delta_{l-1} = (W^T delta_l) * 1[u_{l-1} > 0]
+        grad_W = sum_l delta_l h_{l-1}^T = Delta^T H_prev
+
+    with l'(z) = -sigmoid(-z) and relu'(0) = 0 (``jax.nn.relu``'s convention). Per step
+    that is L matrix-vector products forward, L - 1 transposed ones backward and one
+    (m, L) x (L, m) product for the gradient -- for m <= 24 the same sum as L outer
+    products, which XLA fuses with the SGD update -- and none of the transposed copies
+    and temporaries of reverse-mode autodiff through the unrolled network.
+
+    Args:
+      st: the static configuration.
+      params: the network (W, A, b, M0, B) of one run.
+      x: one training sequence, shape (L, d).
+      y: its label, +-1.
+    Returns:
+      (f, loss, grad_W) with grad_W of shape (m, m).
+    """
+    W, B = params["W"], params["B"]
+    a = x @ params["A"].T + params["b"]  # A X_l + b, shape (L, m)
+    h0 = (jax.nn.relu(params["M0"]) if st.cfg.h0 == "random"
+          else jnp.zeros_like(params["M0"]))
+    unroll = st.L <= 32  # one straight-line program per step for short sequences
+
+    def fwd(h, a_l):
+        u = W @ h + a_l
+        return jax.nn.relu(u), (h, u)
+
+    hL, (h_prev, u) = lax.scan(fwd, h0, a, unroll=unroll)
+    f = _output_scale(st) * (B @ hL)
+    dl_df = -y * jax.nn.sigmoid(-y * f)  # d l(y f) / df
+    delta_L = (_output_scale(st) * dl_df) * jnp.where(u[-1] > 0, B, 0.0)
+
+    def bwd(delta, u_prev):
+        # delta^T W contracts W's first axis in place (W.T @ delta would make XLA:CPU
+        # copy a transposed W on every backward step)
+        delta = jnp.where(u_prev > 0, delta @ W, 0.0)
+        return delta, delta
+
+    _, deltas = lax.scan(bwd, delta_L, u[:-1], reverse=True, unroll=unroll)
+    D = jnp.concatenate([deltas, delta_L[None]], axis=0)  # delta_1..delta_L, (L, m)
+    if st.m <= 24 and unroll:
+        # small W: the L rank-one terms fuse with the update into one elementwise pass,
+        # cheaper than a GEMM call per run (XLA:CPU, measured; the GEMM wins from m = 32)
+        grad = sum(jnp.outer(D[l], h_prev[l]) for l in range(st.L))
+    else:
+        grad = D.T @ h_prev  # sum_l delta_l h_{l-1}^T
+    return f, logistic_loss(y * f), grad
+
+
 def _advance_one(st: _Static, state: _State, lr, block0, data):
     """``blocks_per_call`` evaluation blocks of ``eval_every`` SGD steps for one run."""
     x_train, y_train, x_test, y_test, x_probe = data
     opt = optax.sgd(_step_size(st, lr))
 
-    def loss_fn(W, params, x, y):
-        # g as a function of W alone, steps unrolled: one straight-line program per SGD
-        # step (fewer, larger fused kernels than a scan over L for one sample)
-        g, _ = reparameterized(params, st.cfg, ("W",), "standard", st.L, unroll=True)
-        f = _output_scale(st) * g({"W": W}, x[None])[0]
-        return logistic_loss(y * f), f
-
     def sgd_step(carry, i):
         params, opt_state, mistakes = carry
-        x, y = x_train[i], y_train[i]
-        (loss, f), grad = jax.value_and_grad(loss_fn, has_aux=True)(params["W"], params, x, y)
+        f, loss, grad = _sample_grad(st, params, x_train[i], y_train[i])
         updates, opt_state = opt.update(grad, opt_state, params["W"])
         params = {**params, "W": optax.apply_updates(params["W"], updates)}
-        return (params, opt_state, mistakes + (~(y * f > 0)).astype(jnp.int32)), loss
+        return (params, opt_state, mistakes + (~(y_train[i] * f > 0)).astype(jnp.int32)), loss
 
     def block(carry, b):
         idx = lax.dynamic_slice_in_dim(state.order, b * st.eval_every, st.eval_every)
@@ -270,7 +329,7 @@ def _init_program(st: _Static, keys, lrs, orders, x_test, y_test, x_probe):
     return _grouped(st, one, keys, lrs, orders)
 
 
-@functools.partial(jax.jit, static_argnums=0)
+@functools.partial(jax.jit, static_argnums=0, donate_argnums=1)
 def _advance_program(st: _Static, state, lrs, block0, data):
     def one(s, lr):
         return _advance_one(st, s, lr, block0, data)
@@ -289,7 +348,7 @@ def _group_size(group, R: int, m: int, dt) -> int:
         return min(_check_int("group", group, 1), R)
     if jax.default_backend() != "cpu":
         return R
-    return int(min(R, max(1, (256 * 1024) // (m * m * jnp.dtype(dt).itemsize))))
+    return int(min(R, max(1, (128 * 1024) // (m * m * jnp.dtype(dt).itemsize))))
 
 
 def _chunk_count(blocks: int, want: int) -> int:
@@ -349,8 +408,9 @@ def train(
       chunks: at most this many calls of the compiled program (for progress).
       group: runs (seed x learning rate) vmapped together; groups run one after another
         inside the program. Default: all runs off-CPU; on a CPU as many as keep their W
-        matrices within ~256 KiB of cache (vmapping more makes each SGD step stream
-        every W from memory).
+        matrices within ~128 KiB (32 runs at m = 32, 2 at m = 128: measured fastest;
+        XLA:CPU runs a batched matrix-vector product as one product per run, so a
+        larger group saves little per-op overhead and streams more W per SGD step).
       return_params: also return the last iterate W_T of every run (S P m^2 numbers).
       capacity: pad the training set and the step schedule to this many samples and
         steps (>= n and >= steps; the padding is never visited) and run one evaluation

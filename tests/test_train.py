@@ -9,7 +9,7 @@ import pytest
 
 import rnn_ntk
 from rnn_ntk import theory
-from rnn_ntk.train import initial_params, logistic_loss, sample_order
+from rnn_ntk.train import _sample_grad, _Static, initial_params, logistic_loss, sample_order
 
 CFG = rnn_ntk.RNNConfig()
 
@@ -32,6 +32,30 @@ def test_logistic_loss_is_stable():
     assert got[0] == pytest.approx(1000.0) and got[-1] == pytest.approx(0.0, abs=1e-300)
     mid = np.asarray(z)[1:-1]
     np.testing.assert_allclose(got[1:-1], np.log1p(np.exp(-mid)), rtol=1e-14)
+
+
+@pytest.mark.parametrize("h0, L, m", [("random", 5, 40), ("zero", 2, 16), ("random", 1, 40)])
+@pytest.mark.parametrize("scaling", ["paper", "standard"])
+def test_hand_written_gradient_matches_autodiff(h0, L, m, scaling):
+    # the SGD step's forward/backward by hand against jax.grad of the network's loss
+    # (m = 16 sums the gradient as outer products, m = 40 as one matrix product)
+    cfg = rnn_ntk.RNNConfig(h0=h0)
+    d = 3
+    st = _Static(cfg, m, L, d, "float64", 1, 1, scaling, 1)
+    p = initial_params(3, cfg, m=m, d=d, L=L)
+    s = math.sqrt(m) if scaling == "paper" else 1.0
+    x = np.random.default_rng(0).normal(size=(L, d))
+    for y in (1.0, -1.0):
+        def loss(W, y=y):
+            f = s * rnn_ntk.network.apply({**p, "W": W}, x[None], cfg)[0]
+            return logistic_loss(y * f), f
+
+        (want_loss, want_f), want_g = jax.value_and_grad(loss, has_aux=True)(p["W"])
+        f, got_loss, g = _sample_grad(st, p, jnp.asarray(x), y)
+        assert float(jnp.abs(want_g).max()) > 0
+        np.testing.assert_allclose(f, want_f, rtol=1e-12)
+        np.testing.assert_allclose(got_loss, want_loss, rtol=1e-12)
+        np.testing.assert_allclose(g, want_g, rtol=1e-10, atol=1e-14 * float(jnp.abs(want_g).max()))
 
 
 @pytest.mark.parametrize("scaling", ["paper", "standard"])
