@@ -77,7 +77,7 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
 
 from rnn_ntk.config import RNNConfig
 from rnn_ntk.data import lengths_from_nan, znormalize
-from rnn_ntk.kernels import DEFAULT_TILE, ntk
+from rnn_ntk.kernels import ntk
 
 __all__ = ["RNNKernelClassifier", "RNNKernelRegressor", "kernel_scale"]
 
@@ -307,7 +307,8 @@ class RNNKernelClassifier(ClassifierMixin, _RNNKernelBase):
         sequence (sequences of different lengths); False refuses any NaN.
       dtype: kernel precision, "float32" or "float64"; None uses jax's default float
         (float64 needs ``jax_enable_x64``, which the estimator never switches on).
-      tile_size: tile edge of the Gram computation (memory O(tile_size^2)).
+      tile_size: tile edge of the Gram computation (memory O(tile_size^2)); None picks
+        the backend default (256 on CPU, 2048 on accelerators).
 
     Attributes:
       classes_: the labels, shape (n_classes,).
@@ -342,7 +343,7 @@ class RNNKernelClassifier(ClassifierMixin, _RNNKernelBase):
         channels_first: bool = False,
         allow_padding: bool = True,
         dtype: str | None = None,
-        tile_size: int = DEFAULT_TILE,
+        tile_size: int | None = None,
     ):
         self.sw2 = sw2
         self.sa2 = sa2
@@ -491,7 +492,7 @@ class RNNKernelRegressor(RegressorMixin, _RNNKernelBase):
         channels_first: bool = False,
         allow_padding: bool = True,
         dtype: str | None = None,
-        tile_size: int = DEFAULT_TILE,
+        tile_size: int | None = None,
     ):
         self.sw2 = sw2
         self.sa2 = sa2

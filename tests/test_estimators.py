@@ -40,6 +40,7 @@ def _expected_failures(estimator):
     expected_failed_checks=_expected_failures,
 )
 def test_sklearn_common_checks(estimator, check):
+    """Each scikit-learn common check raises (AssertionError, ...) when the estimator fails it."""
     check(estimator)
 
 
