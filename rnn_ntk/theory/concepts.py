@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 import jax.numpy as jnp
 import numpy as np
@@ -215,9 +215,7 @@ def arctan_half(n_terms: int = 60) -> AnalyticFunction:
         with np.errstate(divide="ignore"):
             return np.where(odd, -k * math.log(2.0) - np.log(np.where(odd, k, 1.0)), -np.inf)
 
-    return AnalyticFunction(
-        c, lambda z: jnp.arctan(z / 2.0), 2.0, "arctan(z/2)", log_abs_coeff
-    )
+    return AnalyticFunction(c, lambda z: jnp.arctan(z / 2.0), 2.0, "arctan(z/2)", log_abs_coeff)
 
 
 # --------------------------------------------------------------------- common checks
@@ -288,8 +286,10 @@ def _sequences(concept, x: object) -> jnp.ndarray:
             f"build the concept with L = {L}."
         )
     if d != concept.d:
-        raise ValueError(f"x has d = {d} features per step but the concept's beta has d = "
-                         f"{concept.d}; they must match.")
+        raise ValueError(
+            f"x has d = {d} features per step but the concept's beta has d = "
+            f"{concept.d}; they must match."
+        )
     return x
 
 
@@ -308,8 +308,22 @@ def _check_nonzero_steps(norms, positions) -> None:
 # -------------------------------------------------------------------------- concepts
 
 
+class _PsiSum:
+    """Scaling and shifting shared by the concept classes (a sum of psi terms)."""
+
+    def scaled(self, s: float) -> Self:
+        """s F* (every psi scaled)."""
+        return dataclasses.replace(self, psis=tuple(p.scaled(s) for p in self.psis))
+
+    def shifted(self, c0: float) -> Self:
+        """F* + c0 (the constant goes into c_0 of the first psi; complexity unchanged)."""
+        ps = list(self.psis)
+        ps[0] = ps[0].shifted(c0)
+        return dataclasses.replace(self, psis=tuple(ps))
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
-class AdditiveConcept:
+class AdditiveConcept(_PsiSum):
     """F*(x) = sum_k psi_k(beta_k^T X_{l_k} / ||X_{l_k}||) (paper eq. 9).
 
     Each term k is one (l, r) of eq. 9: step ``positions[k]`` (1-based), direction
@@ -332,8 +346,10 @@ class AdditiveConcept:
         pos = _check_positions(self.positions, L, "positions")
         b = _betas(self.betas, None, "betas")
         if b.shape[0] != len(pos):
-            raise ValueError(f"betas has {b.shape[0]} rows but positions has {len(pos)} "
-                             f"entries; give one beta per term.")
+            raise ValueError(
+                f"betas has {b.shape[0]} rows but positions has {len(pos)} "
+                f"entries; give one beta per term."
+            )
         object.__setattr__(self, "L", L)
         object.__setattr__(self, "positions", pos)
         object.__setattr__(self, "betas", b)
@@ -357,19 +373,9 @@ class AdditiveConcept:
         """C(F*) = L^3 sum_{l,r} C(psi_{l,r}, C0 sqrt(L)) (eq. 10)."""
         return additive_complexity(self.psis, L=self.L, C0=C0)
 
-    def scaled(self, s: float) -> AdditiveConcept:
-        """s F* (every psi scaled)."""
-        return dataclasses.replace(self, psis=tuple(p.scaled(s) for p in self.psis))
-
-    def shifted(self, c0: float) -> AdditiveConcept:
-        """F* + c0 (the constant goes into c_0 of the first psi; complexity unchanged)."""
-        ps = list(self.psis)
-        ps[0] = ps[0].shifted(c0)
-        return dataclasses.replace(self, psis=tuple(ps))
-
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class NVariableConcept:
+class NVariableConcept(_PsiSum):
     """F*(x) = sum_r psi_r(<beta_r, [X_{l_1}..X_{l_N}]> / (sqrt(N) max_n ||X_{l_n}||)) (eq. 11).
 
     Attributes:
@@ -427,19 +433,7 @@ class NVariableConcept:
 
     def complexity(self, C0: float, *, C1: float = 100.0) -> NVariableComplexity:
         """C(F*) of eq. 12 with both branches."""
-        return n_variable_complexity(
-            self.psis, N=self.N, l0=self.l0, L=self.L, C0=C0, C1=C1
-        )
-
-    def scaled(self, s: float) -> NVariableConcept:
-        """s F*."""
-        return dataclasses.replace(self, psis=tuple(p.scaled(s) for p in self.psis))
-
-    def shifted(self, c0: float) -> NVariableConcept:
-        """F* + c0 (into c_0 of the first psi)."""
-        ps = list(self.psis)
-        ps[0] = ps[0].shifted(c0)
-        return dataclasses.replace(self, psis=tuple(ps))
+        return n_variable_complexity(self.psis, N=self.N, l0=self.l0, L=self.L, C0=C0, C1=C1)
 
 
 def _unit_rows(rng: np.random.Generator, k: int, width: int) -> np.ndarray:
@@ -643,8 +637,9 @@ def sample_labelled(
         if have >= n:
             break
         k = max(64, 2 * (n - have))
-        x = sample_sequences(k, concept.L, concept.d, c_min=c_min, c_max=c_max,
-                             seed=int(rng.integers(2**63 - 1)))
+        x = sample_sequences(
+            k, concept.L, concept.d, c_min=c_min, c_max=c_max, seed=int(rng.integers(2**63 - 1))
+        )
         f = np.asarray(concept(x), dtype=np.float64)
         keep = np.abs(f) >= gamma
         proposed += k
@@ -659,6 +654,10 @@ def sample_labelled(
     x = np.concatenate(xs)[:n]
     f = np.concatenate(fs)[:n]
     return LabelledData(
-        x=x, y=np.sign(f), y_tilde=f / gamma, f=f, scale=1.0 / gamma,
+        x=x,
+        y=np.sign(f),
+        y_tilde=f / gamma,
+        f=f,
+        scale=1.0 / gamma,
         acceptance=have / max(proposed, 1),
     )
