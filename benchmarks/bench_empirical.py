@@ -62,11 +62,11 @@ def _child(method: str, m: int, n: int, L: int, d: int, save: str) -> dict:
     if method == "structured":
 
         def call():
-            return rnn_ntk.empirical_ntk(p, x, None, cfg)
+            return rnn_ntk.empirical_ntk(p, x, cfg=cfg)
     elif method == "autodiff":
 
         def call():
-            return rnn_ntk.empirical_ntk(p, x, None, cfg, method="autodiff")
+            return rnn_ntk.empirical_ntk(p, x, cfg=cfg, method="autodiff")
     else:
         from rnn_ntk import interop
 
@@ -75,7 +75,9 @@ def _child(method: str, m: int, n: int, L: int, d: int, save: str) -> dict:
             "nt_vector": "ntk_vector_products",
             "nt_struct": "structured_derivatives",
         }[method]
-        fn, theta = interop.ntk_fn_nt(p, cfg, L, implementation=impl, unroll=method == "nt_struct")
+        fn, theta = interop.ntk_fn_nt(
+            p, cfg, L=L, implementation=impl, unroll=method == "nt_struct"
+        )
 
         def call():
             return fn(x, None, theta)

@@ -13,25 +13,23 @@ from __future__ import annotations
 import argparse
 
 import jax
+import jax.numpy as jnp
+import numpy as np
 
-jax.config.update("jax_enable_x64", True)
-
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
-
-import rnn_ntk  # noqa: E402
-from benchmarks._common import print_table, write_result  # noqa: E402
-from benchmarks._naive import naive_hinf  # noqa: E402
+import rnn_ntk
+from benchmarks._common import print_table, write_result
+from benchmarks._naive import naive_hinf
 
 
 def _quad(H, y):
     try:
-        return rnn_ntk.inverse_quadratic_form(np.asarray(H, np.float64), y).value
+        return rnn_ntk.inverse_quadratic_form(np.asarray(H, np.float64), y).quad
     except ValueError:  # not positive definite
         return float("nan")
 
 
 def run(quick: bool = False) -> dict:
+    jax.config.update("jax_enable_x64", True)  # the benchmark's own process: float64
     Ls = (16, 256) if quick else (16, 64, 256, 1024)
     n = 24 if quick else 48
     cfg = rnn_ntk.RNNConfig()

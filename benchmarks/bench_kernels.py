@@ -26,18 +26,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
 
-jax.config.update("jax_enable_x64", True)
-
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
-from jax import lax  # noqa: E402
-
-import rnn_ntk  # noqa: E402
-from benchmarks._common import best_time, print_table, write_result  # noqa: E402
-from benchmarks._naive import naive_hinf  # noqa: E402
-from rnn_ntk._arccos import arccos_terms  # noqa: E402
-from rnn_ntk.kernels import _workers, default_tile_size  # noqa: E402
+import rnn_ntk
+from benchmarks._common import best_time, print_table, write_result
+from benchmarks._naive import naive_hinf
+from rnn_ntk.infinite import arccos_terms, default_tile_size, default_workers
 
 D = 4
 
@@ -73,7 +69,7 @@ def _floor_time(n: int, L: int) -> float:
     _floor_tile(a, steps).block_until_ready()
 
     def go():
-        with ThreadPoolExecutor(min(_workers(), tiles)) as pool:
+        with ThreadPoolExecutor(min(default_workers(), tiles)) as pool:
             list(pool.map(lambda _: np.asarray(_floor_tile(a, steps)), range(tiles)))
 
     return best_time(go, repeat=2)
@@ -96,6 +92,7 @@ def _peak_rss(n: int, L: int) -> tuple[float, float]:
 
 
 def run(quick: bool = False) -> dict:
+    jax.config.update("jax_enable_x64", True)  # the benchmark's own process: float64
     cfg = rnn_ntk.RNNConfig()
     result: dict = {}
 

@@ -48,10 +48,10 @@ def _problem(L: int, d: int, n: int, seed: int = 0):
     return tr, te
 
 
-def _times(m: int, L: int, steps: int, repeats: int) -> tuple[float, float]:
-    """Best wall times (vmapped, loop) of 32 seeds x ``steps`` SGD steps, alternating."""
-    tr, te = _problem(L, 2, steps)
-    kw = dict(m=m, lrs=1.0, steps=steps, eval_every=steps, dtype=jnp.float32)
+def _times(m: int, L: int, n_steps: int, repeats: int) -> tuple[float, float]:
+    """Best wall times (vmapped, loop) of 32 seeds x ``n_steps`` SGD steps, alternating."""
+    tr, te = _problem(L, 2, n_steps)
+    kw = dict(m=m, lrs=1.0, n_steps=n_steps, eval_every=n_steps, dtype=jnp.float32)
 
     def vmapped():
         np.asarray(rnn_ntk.train(tr.x, tr.y, te.x, te.y, seeds=SEEDS, **kw).test_error)

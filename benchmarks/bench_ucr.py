@@ -5,9 +5,9 @@
 For every classification set bundled with aeon 1.6.0 (``rnn_ntk.data``), test accuracy of
 (a) the RNN-NTK SVM with the paper's kernel (C by CV), (b) the RNN-NTK SVM with
 (sw2, sa2, C) chosen by CV, (c) 1-NN Euclidean and (d) an RBF SVM with (gamma, C) chosen by
-CV — all selection on the training split only, see ``rnn_ntk.ucr`` — with the RNN-NTK
-columns for float64 and float32 kernels side by side, and the time of the paper kernel
-(training Gram + test kernel, compiled already). The sets of different lengths
+CV (all selection on the training split only, see ``rnn_ntk.experiments.evaluate_ucr``),
+with the RNN-NTK columns for float64 and float32 kernels side by side, and the time of the
+paper kernel (training Gram + test kernel, compiled already). The sets of different lengths
 (JapaneseVowels, PickupGestureWiimoteZ) run ragged: the RNN-NTK SVMs on the sequences as
 they are (aligned at their last step, SPEC §6), 1-NN and RBF on every sequence resampled
 to the longest training length; their equal-length ``_eq`` versions are rows too.
@@ -25,12 +25,7 @@ import argparse
 import dataclasses
 import json
 
-from rnn_ntk.commands._common import apply_dtype
-
-apply_dtype("float64")  # an application: float64 kernels need x64; float32 is passed explicitly
-
-from benchmarks._common import RESULTS, print_table, write_result  # noqa: E402
-from rnn_ntk.data import bundled_datasets  # noqa: E402
+from benchmarks._common import RESULTS, write_result
 
 QUICK_SETS = ("ItalyPowerDemand", "GunPoint", "BasicMotions", "JapaneseVowels")
 QUICK_CAPS = {"max_train": 40, "max_test": 100}
@@ -68,22 +63,27 @@ def run(quick: bool = False, sets: list[str] | None = None) -> dict:
     """
     import importlib.util
 
+    import jax
+
+    # The benchmark's own process (here and under ``python -m benchmarks run``): float64
+    # kernels need x64; float32 is passed explicitly.
+    jax.config.update("jax_enable_x64", True)
     if importlib.util.find_spec("aeon") is None or importlib.util.find_spec("sklearn") is None:
         reason = "needs the data extra (scikit-learn, aeon); see pyproject.toml"
         print(f"bench_ucr skipped: {reason}")
         return {"skipped": reason}
-    from rnn_ntk import data, ucr  # scikit-learn
+    from rnn_ntk import data, experiments  # scikit-learn
 
     if sets and quick:
         raise SystemExit("bench_ucr: --sets runs the full grid; drop --quick.")
-    all_names = bundled_datasets("classification")
+    all_names = data.bundled_datasets("classification")
     names = QUICK_SETS if quick else tuple(
         data.dataset_info(s).name for s in sets) if sets else all_names
-    grid = ucr.QUICK_GRID if quick else ucr.FULL_GRID
+    grid = experiments.UCR_QUICK_GRID if quick else experiments.UCR_FULL_GRID
     caps = QUICK_CAPS if quick else {"max_train": None, "max_test": None}
     rows = []
     for name in names:
-        row = ucr.evaluate(name, grid=grid, **caps).to_dict()
+        row = experiments.evaluate_ucr(name, grid=grid, **caps).to_dict()
         rows.append(row)
         print(f"  {name}: done in {row['seconds']:.0f} s", flush=True)
     merged = {}
@@ -108,18 +108,23 @@ def run(quick: bool = False, sets: list[str] | None = None) -> dict:
         "summary": summarise(rows),
         **merged,
     }
-    print("UCR test accuracy (selection on the training split only; * = subsampled)")
-    table = [ucr.table_row(r) for r in rows]
-    print_table(table, list(table[0]))
+    print(experiments.format_table(
+        [experiments.ucr_table_row(r) for r in rows], digits=3,
+        title="UCR test accuracy (selection on the training split only; * = subsampled)"))
     print(f"summary: {payload['summary']}")
     print(f"wrote {write_result('bench_ucr', payload, quick)}")
     return payload
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> None:
+    """The command line: ``python -m benchmarks.bench_ucr [--quick] [--sets NAME ...]``."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="four small subsampled sets")
     p.add_argument("--sets", nargs="+", default=None,
                    help="run only these sets and merge them into bench_ucr.json")
-    a = p.parse_args()
+    a = p.parse_args(argv)
     run(a.quick, a.sets)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Options shared by the sub-commands, each declared once (argparse parent parsers).
+
+Each function returns a fresh parent parser (``add_help=False``), so a sub-command can
+give its own defaults without touching another's; ``add`` writes the default into the
+help text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+from tqdm.auto import tqdm
+
+from rnn_ntk._config import RNNConfig
+
+__all__ = [
+    "Command",
+    "add",
+    "concept_options",
+    "config_from",
+    "fail",
+    "folder_options",
+    "json_option",
+    "network_options",
+    "parent",
+    "precision_option",
+    "progress_bar",
+    "seed_option",
+    "size_options",
+    "updater",
+    "use_precision",
+]
+
+_DEFAULT = RNNConfig()
+
+
+class Command(NamedTuple):
+    """A sub-command: its name, one-line help, option parsers and what it runs.
+
+    Attributes:
+      name: the sub-command's name.
+      help: its one-line description.
+      parents: returns fresh parent parsers holding all its options.
+      run: runs it on the parsed arguments; returns the exit status.
+    """
+
+    name: str
+    help: str
+    parents: Callable[[], list[argparse.ArgumentParser]]
+    run: Callable[[argparse.Namespace], int]
+
+
+def add(parser: Any, *flags: str, help: str, **kwargs: Any) -> argparse.Action:
+    """``parser.add_argument`` whose help ends with the default (when there is one).
+
+    Args:
+      parser: a parser or an argument group.
+      *flags: the option strings (or a positional name).
+      help: the help text.
+      **kwargs: the other arguments of ``add_argument``.
+    Returns:
+      The new action.
+    """
+    if kwargs.get("default") is not None and "action" not in kwargs:
+        help += " (default: %(default)s)"
+    return parser.add_argument(*flags, help=help, **kwargs)
+
+
+def parent() -> argparse.ArgumentParser:
+    """An empty parent parser (``add_help=False``) for a sub-command's own options."""
+    return argparse.ArgumentParser(add_help=False)
+
+
+def precision_option() -> argparse.ArgumentParser:
+    """--dtype: the compute precision (float64 switches jax_enable_x64 on)."""
+    p = parent()
+    add(p, "--dtype", choices=("float64", "float32"), default="float64",
+                   help="compute precision (float64 enables jax_enable_x64 for this process)")
+    return p
+
+
+def network_options() -> argparse.ArgumentParser:
+    """--sw2, --sa2, --sb2, --s02, --sB2, --h0: the RNNConfig (SPEC §1); defaults the paper's."""
+    p = parent()
+    g = p.add_argument_group("network (RNNConfig)")
+    for name, what in (("sw2", "W"), ("sb2", "b"), ("s02", "M0"), ("sB2", "B")):
+        add(g, f"--{name}", type=float, default=getattr(_DEFAULT, name), metavar="V",
+                       help=f"variance scale of {what}")
+    add(g, "--sa2", default=_DEFAULT.sa2, metavar="V",
+                   help="variance scale of A, or 'paper' (2/L^3)")
+    add(g, "--h0", choices=("random", "zero"), default=_DEFAULT.h0,
+                   help="initial hidden state: relu(M0) or 0")
+    return p
+
+
+def config_from(args: argparse.Namespace) -> RNNConfig:
+    """The RNNConfig of the ``network_options`` (ValueError for a bad value)."""
+    kw = {f.name: getattr(args, f.name) for f in dataclasses.fields(RNNConfig)}
+    if kw["sa2"] != "paper":
+        try:
+            kw["sa2"] = float(kw["sa2"])
+        except ValueError:
+            raise ValueError(f"--sa2 must be a number or 'paper', got {kw['sa2']!r}.") from None
+    return RNNConfig(**kw)
+
+
+def size_options(**defaults: int) -> argparse.ArgumentParser:
+    """--n, --L, --d (those given, with these defaults): samples, steps, features."""
+    what = {"n": "number of sequences", "L": "sequence length", "d": "features per step"}
+    p = parent()
+    for name, default in defaults.items():
+        add(p, f"--{name}", type=int, default=default, help=what[name])
+    return p
+
+
+def seed_option() -> argparse.ArgumentParser:
+    """--seed: the base seed of the data, concepts or CV folds."""
+    p = parent()
+    add(p, "--seed", type=int, default=0, help="random seed")
+    return p
+
+
+def concept_options() -> argparse.ArgumentParser:
+    """--psi, --c-min, --c-max, --margin-q, --delta: concepts and inputs of SPEC §4."""
+    p = parent()
+    g = p.add_argument_group("concepts and inputs (SPEC §4)")
+    add(g, "--psi", choices=("exp", "arctan"), default="exp",
+                   help="the analytic psi of the concepts (arctan = arctan(z/2))")
+    add(g, "--c-min", type=float, default=1.0, help="C_min <= ||X_l|| of the inputs")
+    add(g, "--c-max", type=float, default=2.0, help="||X_l|| <= C_max of the inputs")
+    add(g, "--margin-q", type=float, default=0.1,
+                   help="margin gamma = this quantile of |F*|")
+    add(g, "--delta", type=float, default=0.05, help="failure probability (eq. 19)")
+    return p
+
+
+def folder_options(default: str) -> argparse.ArgumentParser:
+    """--out, --no-plot, --quiet: the output folder, its plots, the progress bar."""
+    p = parent()
+    add(p, "--out", default=default, help="output folder")
+    add(p, "--no-plot", action="store_true", help="skip the PNG plots")
+    add(p, "--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def json_option(text: str) -> argparse.ArgumentParser:
+    """--json PATH: where a summary is written."""
+    p = parent()
+    add(p, "--json", default=None, metavar="PATH", help=text)
+    return p
+
+
+def use_precision(dtype: str) -> None:
+    """Sets jax's precision for this process: the CLI is an application, the library never
+    switches it."""
+    jax.config.update("jax_enable_x64", dtype == "float64")
+
+
+def progress_bar(args: argparse.Namespace, desc: str, unit: str) -> tqdm:
+    """A tqdm bar on stderr (silent with --quiet); ``updater`` makes its callback."""
+    return tqdm(desc=desc, unit=unit, disable=getattr(args, "quiet", False), file=sys.stderr,
+                delay=0.1)
+
+
+def updater(bar: tqdm) -> Callable[[int, int], None]:
+    """The ``progress(done, total)`` callback of the experiments, drawn on ``bar``."""
+
+    def progress(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.reset(total=total)
+        bar.update(done - bar.n)
+
+    return progress
+
+
+def fail(command: str, message: object) -> int:
+    """Prints ``rnn-ntk COMMAND: error: MESSAGE`` to stderr; returns the exit status 2."""
+    print(f"rnn-ntk {command}: error: {message}", file=sys.stderr)
+    return 2

@@ -1,0 +1,221 @@
+r"""Width sweeps: how fast the empirical kernels approach the analytic ones (SPEC §5).
+
+For fixed inputs x and each (width m, seed) cell, a network is drawn with
+``init_params(jax.random.key(seed), ...)`` and compared with the m -> inf limits of
+``rnn_ntk.infinite.kernels``:
+
+    theta_err = ||Theta_W,m - H^inf||_F / ||H^inf||_F          (Theorem 3's H^inf)
+    K_err[l]  = ||<h_l, h'_l>_m - K^l||_F / ||K^l||_F           l = 0..L   (Theorem 5)
+    F_err[l]  = ||<delta_l, delta'_l>_m - F^l||_F / ||F^l||_F   l = 1..L   (Theorem 6)
+    cross     = ||sum_{l != l'} <delta_l, delta'_l'> <h_{l-1}, h'_{l'-1}>||_F / ||H^inf||_F
+
+Per width the table holds mean and spread over seeds, the error of the seed-averaged
+kernel (its bias is O(1/m), so it falls faster than the single-seed error, which is
+O(m^-1/2) fluctuation), the least-squares log-log slope of the mean error against m
+(about -1/2), and the smallest m whose mean error is below each tolerance.
+
+The seeds of a width run vmapped, ``seed_batch`` at a time. The library returns arrays
+and small records only: ``cells`` (already computed cells, e.g. read back from disk) and
+``on_cell`` (called after each new cell) let a caller such as the ``rnn-ntk converge``
+command persist, resume and report progress.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import DTypeLike
+
+from rnn_ntk._config import RNNConfig
+from rnn_ntk._sequences import as_sequences, right_align
+from rnn_ntk._validate import check_dtype, check_int, check_real, check_seeds
+from rnn_ntk.finite._features import diagnostics_tile, features
+from rnn_ntk.finite._network import Seqs
+from rnn_ntk.finite._params import check_cfg, init_params
+from rnn_ntk.finite._table import Cell, ConvergenceTable, relative_error
+from rnn_ntk.infinite import kernels
+
+__all__ = ["check_widths", "convergence", "convergence_cell"]
+
+#: Bytes of parameters and temporaries per vmapped batch of seeds (``seed_batch=None``).
+SEED_BATCH_BYTES = 1 << 30
+
+
+def check_widths(widths: object) -> tuple[int, ...]:
+    """Validates widths: ints >= 1, strictly increasing, at least one (an int is one)."""
+    if isinstance(widths, (int, np.integer)) and not isinstance(widths, bool):
+        widths = (widths,)
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, Iterable):
+        raise TypeError(f"widths must be a sequence of ints, got {widths!r}.")
+    ws = tuple(check_int(f"widths[{i}] (a width m)", w, low=1) for i, w in enumerate(widths))
+    if not ws:
+        raise ValueError("widths must contain at least one width.")
+    if any(b <= a for a, b in zip(ws, ws[1:], strict=False)):
+        raise ValueError(
+            f"widths must be strictly increasing (each width once), got {ws}; e.g. "
+            f"{tuple(sorted(set(ws)))}."
+        )
+    return ws
+
+
+def _check_tolerances(tolerances: object) -> tuple[float, ...]:
+    if isinstance(tolerances, (str, bytes)) or not isinstance(tolerances, Iterable):
+        raise TypeError(f"tolerances must be a sequence of numbers, got {tolerances!r}.")
+    return tuple(
+        check_real(f"tolerances[{i}]", t, low=0.0, open_low=True) for i, t in enumerate(tolerances)
+    )
+
+
+@functools.partial(jax.jit, static_argnums=(3, 4, 5))
+def _batch(keys, x, act, cfg: RNNConfig, m: int, dtype_name: str):
+    """Empirical K, F, Theta_W and cross part for a batch of seeds (vmapped)."""
+    n, L, d = x.shape
+
+    def one(key):
+        p = init_params(key, cfg, m=m, d=d, L=L, dtype=jnp.dtype(dtype_name))
+        f = features(p, x, cfg, False, act)
+        return diagnostics_tile(f, f)
+
+    return jax.vmap(one)(keys)
+
+
+def _seed_batch(seed_batch: object, m: int, n: int, L: int, itemsize: int, count: int) -> int:
+    if seed_batch is not None:
+        return min(count, check_int("seed_batch", seed_batch, low=1))
+    per_seed = itemsize * (4 * m * m + 6 * n * (L + 1) * m + 2 * (n * L) ** 2)
+    return int(max(1, min(count, SEED_BATCH_BYTES // max(per_seed, 1))))
+
+
+def _cells_for_width(x, act, cfg, m, seeds, dtype, reference, seed_batch) -> Iterable[Cell]:
+    n, L, _ = x.shape
+    size = _seed_batch(seed_batch, m, n, L, dtype.itemsize, len(seeds))
+    for start in range(0, len(seeds), max(size, 1)):
+        batch = seeds[start : start + size]
+        t0 = time.perf_counter()
+        keys = jnp.stack([jax.random.key(s) for s in batch])
+        ek = jax.device_get(_batch(keys, x, act, cfg, m, dtype.name))
+        seconds = (time.perf_counter() - t0) / len(batch)
+        for i, s in enumerate(batch):
+            yield _cell_from(
+                m, s, jax.tree.map(lambda a, i=i: np.asarray(a[i]), ek), reference, seconds
+            )
+
+
+def _cell_from(m, seed, ek, reference, seconds) -> Cell:
+    K_ref, F_ref, H_ref = reference
+    K = np.asarray(ek.K, np.float64)
+    F = np.asarray(ek.F, np.float64)
+    H = np.asarray(ek.H, np.float64)
+    return Cell(
+        m=int(m),
+        seed=int(seed),
+        theta=H,
+        theta_err=float(relative_error(H, H_ref)),
+        K_err=relative_error(K, K_ref, axis=(1, 2)),
+        F_err=relative_error(F, F_ref, axis=(1, 2)),
+        K_err_all=float(relative_error(K, K_ref)),
+        F_err_all=float(relative_error(F, F_ref)),
+        cross=float(np.linalg.norm(np.asarray(ek.H_cross, np.float64)) / np.linalg.norm(H_ref)),
+        seconds=float(seconds),
+    )
+
+
+def _check_cells(cells: Mapping | None, n: int) -> dict[tuple[int, int], Cell]:
+    have = dict(cells or {})
+    for key, c in have.items():
+        if not isinstance(c, Cell) or (c.m, c.seed) != tuple(key):
+            raise ValueError(f"cells[{key!r}] must be the Cell of (m, seed) = {key}.")
+        if c.theta.shape != (n, n):
+            raise ValueError(
+                f"cells[{key!r}] has Theta of shape {c.theta.shape}, but x has n = {n}; it "
+                f"belongs to another sweep."
+            )
+    return have
+
+
+def convergence(
+    x: Seqs,
+    *,
+    cfg: RNNConfig = RNNConfig(),
+    widths: Sequence[int] = (64, 128, 256, 512, 1024, 2048, 4096, 8192),
+    seeds: int | Iterable[int] = (0, 1, 2, 3),
+    tolerances: Sequence[float] = (0.2, 0.1, 0.05),
+    dtype: DTypeLike | None = None,
+    cells: Mapping[tuple[int, int], Cell] | None = None,
+    on_cell: Callable[[Cell], None] | None = None,
+    seed_batch: int | None = None,
+) -> ConvergenceTable:
+    """Relative errors of the empirical kernels against the analytic ones, over widths.
+
+    For every width m and seed s the network ``init_params(jax.random.key(s), cfg, m=m,
+    ...)`` gives the empirical Theta_W, <h_l, h'_l> and <delta_l, delta'_l>
+    (``rnn_ntk.empirical_kernels``), compared with H^inf, K^l and F^l of
+    ``rnn_ntk.kernels`` (Theorems 3, 5, 6; SPEC §5). Errors fall like m^-1/2.
+
+    Args:
+      x: sequences, shape (n, L, d), or ``Sequences(x, lengths)`` (SPEC §6; the per-step
+        errors are then those of the arrays aligned at the last step).
+      cfg: the network.
+      widths: widths m >= 1, strictly increasing.
+      seeds: a count S (the seeds 0..S-1) or distinct seeds >= 0.
+      tolerances: for each, the table reports the smallest width whose mean relative
+        error of Theta_W is at most it.
+      dtype: compute dtype (default jax's default float: float64 under x64).
+      cells: already computed cells keyed by (m, seed); they are reused, not recomputed.
+      on_cell: called with each newly computed cell (e.g. to save it, or for progress).
+      seed_batch: how many seeds one vmapped program runs (each holds an m x m W); None
+        sizes it to keep a batch within about 1 GiB.
+    Returns:
+      A ``ConvergenceTable`` (its ``cells`` are in (m, seed) order).
+    """
+    check_cfg(cfg)
+    ws = check_widths(widths)
+    ss = check_seeds("seeds", seeds)
+    tols = _check_tolerances(tolerances)
+    if seed_batch is not None:
+        check_int("seed_batch", seed_batch, low=1)
+    dt = check_dtype(dtype)
+    xs = as_sequences(x, "x", dt)
+    k = kernels(xs, cfg=cfg)
+    reference = tuple(np.asarray(a, np.float64) for a in (k.K, k.F, k.H))
+    xa, act = xs.x, None
+    if xs.lengths is not None:
+        xa, act = right_align(xs.x, xs.lengths, xs.x.shape[1])
+    have = _check_cells(cells, xs.x.shape[0])
+    for m in ws:
+        todo = [s for s in ss if (m, s) not in have]
+        for cell in _cells_for_width(xa, act, cfg, m, todo, dt, reference, seed_batch):
+            have[(m, cell.seed)] = cell
+            if on_cell is not None:
+                on_cell(cell)
+    grid = [[have[(m, s)] for s in ss] for m in ws]
+    return ConvergenceTable.from_cells(grid, reference[2], tols)
+
+
+def convergence_cell(
+    x: Seqs,
+    *,
+    cfg: RNNConfig = RNNConfig(),
+    m: int,
+    seed: int,
+    dtype: DTypeLike | None = None,
+) -> Cell:
+    """One (width, seed) cell of ``convergence`` (SPEC §5).
+
+    Args:
+      x: sequences, shape (n, L, d), or ``Sequences(x, lengths)``.
+      cfg: the network.
+      m: width (>= 1).
+      seed: seed (>= 0) of ``jax.random.key`` for the parameters.
+      dtype: compute dtype (default jax's default float).
+    Returns:
+      The ``Cell``.
+    """
+    seed = check_int("seed", seed, low=0)
+    return convergence(x, cfg=cfg, widths=(m,), seeds=(seed,), dtype=dtype).cells[0]
+

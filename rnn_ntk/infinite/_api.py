@@ -1,0 +1,186 @@
+r"""The public analytic kernels: ``ntk``, ``kernels`` and ``nngp`` (SPEC §2-3, §6).
+
+Each call validates its inputs (``rnn_ntk._sequences``), resolves the config into the
+recursion's static structure and traced values, prepares every sample once
+(``_layer.prepare``) and hands a jitted tile function of the pair recursion
+(``_recursion.tile``) to the one tiler (``rnn_ntk._tiling``). What the pass returns is a
+readout (``_readout``); ragged batches wrap the step (``_masking``).
+
+Zero variance: if S^l(x,x) = 0 (h0="zero", no bias and X_1..X_l = 0), then u_l(x) = 0
+exactly at every width, so K^l(x, .) = 0 and the ReLU derivative is taken as 0 at 0 (as
+``jax.nn.relu`` does): Kd is 0 for such pairs and rho is reported as 0. The result is
+finite, and equals the finite-width network's kernels exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, NamedTuple
+
+import jax.numpy as jnp
+from jax.typing import DTypeLike
+from jaxtyping import Array, Float
+
+from rnn_ntk._config import RNNConfig, block_weights
+from rnn_ntk._sequences import Sequences, as_pair, full_lengths, padded_length, right_align
+from rnn_ntk._tiling import resolve_tile_size, tiled_gram
+from rnn_ntk._validate import check_bool
+from rnn_ntk.infinite._layer import Spec, Vals, prepare
+from rnn_ntk.infinite._masking import PLAIN, RAGGED, sample_masks
+from rnn_ntk.infinite._readout import READOUTS
+from rnn_ntk.infinite._recursion import tile
+
+__all__ = ["Kernels", "kernels", "nngp", "ntk"]
+
+Seqs = Float[Array, "n L d"] | Sequences
+
+class Kernels(NamedTuple):
+    """Per-step diagnostics of SPEC §2 for every pair (a jax pytree).
+
+    Attributes:
+      K: forward correlations K^0..K^L, shape (L+1, n1, n2) (lim <h_l(x), h_l(x')>).
+      F: backward correlations F^1..F^L, shape (L, n1, n2) (lim <delta_l(x), delta_l(x')>).
+      rho: pre-activation correlations rho_1..rho_L, shape (L, n1, n2).
+      one_minus_rho: 1 - rho_l computed without cancellation, shape (L, n1, n2).
+      H: H^inf = sum_l F^l K^{l-1}, shape (n1, n2).
+    """
+
+    K: Float[Array, "Lp1 n1 n2"]
+    F: Float[Array, "L n1 n2"]
+    rho: Float[Array, "L n1 n2"]
+    one_minus_rho: Float[Array, "L n1 n2"]
+    H: Float[Array, "n1 n2"]
+
+
+def _structure(cfg: RNNConfig, L: int, w, dtype) -> tuple[Spec, Vals]:
+    sa2 = cfg.resolve_sa2(L)
+    s02 = cfg.s02 if cfg.h0 == "random" else 0.0
+    spec = Spec(cfg.sw2 > 0, sa2 > 0, cfg.sb2 > 0, w[1] != 0, w[2] != 0)
+    vals = (cfg.sw2, sa2, cfg.sb2, cfg.sB2, cfg.k0, s02, *w)
+    return spec, Vals(*(jnp.asarray(v, dtype) for v in vals))
+
+
+def _run(x1, x2, cfg, weights, readout, tile_size, dtype):
+    """Validates, prepares every sample once, and tiles the pair recursion into a Gram."""
+    if not isinstance(cfg, RNNConfig):
+        raise TypeError(f"cfg must be an RNNConfig, got {type(cfg).__name__}.")
+    tile_size = resolve_tile_size(tile_size)
+    a, b, dt = as_pair(x1, x2, dtype)
+    L = padded_length(a, b)
+    spec, v = _structure(cfg, L, weights(L), dt)
+    ragged = a.ragged or (b is not None and b.ragged)
+
+    def per_sample(s: Sequences):
+        if not ragged:
+            return prepare(spec, v, s.x, jnp.ones(s.x.shape[:2], bool))
+        lengths = full_lengths(s)
+        masks = sample_masks(lengths, L)
+        return prepare(spec, v, right_align(s.x, lengths, L)[0], masks.act), masks
+
+    p1 = per_sample(a)
+    p2 = None if b is None else per_sample(b)
+    return tiled_gram(
+        tile,
+        p1,
+        p2,
+        tile_size=tile_size,
+        lead_shapes=readout.lead_shapes(L, dt),
+        args=(spec, readout, RAGGED if ragged else PLAIN, v),
+    )
+
+
+def _fixed(w):
+    return lambda L: w
+
+
+def ntk(
+    x1: Seqs,
+    x2: Seqs | None = None,
+    *,
+    cfg: RNNConfig = RNNConfig(),
+    blocks: Sequence[str] = ("W",),
+    parameterization: Literal["standard", "ntk"] = "standard",
+    steps: bool = False,
+    tile_size: int | None = None,
+    dtype: DTypeLike | None = None,
+) -> Float[Array, "n1 n2"] | Float[Array, "L n1 n2"]:
+    """The infinite-width NTK of the RNN: H^inf = sum_l F^l K^{l-1} and its other blocks.
+
+    Implements the one-pass form of SPEC §2 (paper eqs. 23-28; H^inf of Theorem 3 for
+    ``blocks=("W",)``): per block, the m -> inf limit of <dg(x)/dP, dg(x')/dP>,
+
+        W: sum_l F^l K^{l-1}   A: sum_l F^l G_l   b: sum_l F^l   B: K^L   M0: F^1 sw2/2
+
+    summed over ``blocks``. In the NTK parameterisation each block is multiplied by its
+    sigma^2 (sw2, sa2, sb2, sB2, s02).
+
+    Args:
+      x1: sequences, shape (n1, L, d), or ``Sequences(x, lengths)`` for sequences of
+        different lengths (SPEC §6): sample i is x[i, :lengths[i]] (the padding, NaN or
+        anything, is ignored). Pairs are aligned at their last step; the shorter starts
+        from the boundary correlation <h_0(x), h_k(x')> (0 for h0="zero";
+        sqrt(s02 S_k(x',x')) / (2 pi) for h0="random"), and the M0 block pairs only
+        sequences of equal length. With ragged input x1 and x2 may have different padded
+        lengths; sa2="paper" uses the longest.
+      x2: the same for the columns; ``None`` for the symmetric Gram of x1 (each pair is
+        computed once).
+      cfg: the network (SPEC §1).
+      tile_size: pairs are evaluated in tiles of at most tile_size x tile_size (None: 256
+        on CPU, 2048 on accelerators); memory beyond the output is O(tile_size^2).
+        Eagerly, tiles run concurrently on a few threads.
+      dtype: compute dtype; default float64 when ``jax_enable_x64`` is on, else float32.
+        Both use the cancellation-free recursion of SPEC §3.
+      blocks: trained parameter blocks, any subset of {"W", "A", "b", "B", "M0"}.
+      parameterization: "standard" (the paper's, SPEC §2) or "ntk".
+      steps: if True, return the sequence-labelling kernels H^(l) for l = 1..L (output
+        read at step l, paper Remark 3.2), shape (L, n1, n2), from the same single pass.
+    Returns:
+      The kernel, shape (n1, n2), or (L, n1, n2) with ``steps=True`` (for ragged input,
+      step l counts from the end: H^(l) reads the output L - l steps before the last; a
+      sequence that has not started there outputs B^T h_0).
+    """
+    readout = READOUTS["steps" if check_bool("steps", steps) else "H"]
+
+    def weights(L):
+        return block_weights(cfg, L, blocks, parameterization)
+
+    return _run(x1, x2, cfg, weights, readout, tile_size, dtype)
+
+
+def kernels(
+    x1: Seqs, x2: Seqs | None = None, *, cfg: RNNConfig = RNNConfig(),
+    tile_size: int | None = None, dtype: DTypeLike | None = None,
+) -> Kernels:
+    """Per-step forward and backward correlations K^l, F^l, rho_l and H^inf (SPEC §2).
+
+    K^l is paper eq. 25 (Theorem 5), F^l = sB2/2 kappa0(rho_L) prod_{k=l}^{L-1} sw2/2
+    kappa0(rho_k) is eq. 27-28 (Theorem 6), and H = sum_l F^l K^{l-1} is the W block of
+    ``ntk``. These are diagnostics: memory is O(L n1 n2). For ragged input the per-step
+    arrays are aligned at the last step; before a pair's common steps they hold the
+    boundary values.
+
+    Args:
+      x1, x2, cfg, tile_size, dtype: as for ``ntk``.
+    Returns:
+      A ``Kernels`` tuple with K (L+1, n1, n2), F (L, n1, n2), rho, one_minus_rho
+      (L, n1, n2) and H (n1, n2).
+    """
+    w = _fixed((1.0, 0.0, 0.0, 0.0, 0.0))
+    return Kernels(*_run(x1, x2, cfg, w, READOUTS["diagnostics"], tile_size, dtype))
+
+
+def nngp(
+    x1: Seqs, x2: Seqs | None = None, *, cfg: RNNConfig = RNNConfig(),
+    tile_size: int | None = None, dtype: DTypeLike | None = None,
+) -> Float[Array, "n1 n2"]:
+    """K^L = lim <h_L(x), h_L(x')>: the NNGP kernel of the last hidden state (eq. 25).
+
+    Equals the B block of the NTK in the standard parameterisation.
+
+    Args:
+      x1, x2, cfg, tile_size, dtype: as for ``ntk``.
+    Returns:
+      K^L, shape (n1, n2).
+    """
+    w = _fixed((0.0, 0.0, 0.0, 1.0, 0.0))
+    return _run(x1, x2, cfg, w, READOUTS["H"], tile_size, dtype)
