@@ -16,7 +16,7 @@ import numpy as np
 from jax.typing import DTypeLike
 from jaxtyping import Array, Bool, Float, Int
 
-from rnn_ntk._validate import check_dtype, is_traced
+from rnn_ntk._validate import check_dtype, is_real_dtype, is_traced
 
 __all__ = [
     "Sequences",
@@ -120,14 +120,14 @@ def _as_array(x: object, name: str) -> object:
 
 
 def _check_x(x: object, name: str) -> None:
-    kind = np.dtype(x.dtype).kind
-    if kind not in "f":
+    if not is_real_dtype(x.dtype):  # any real float (float16, bfloat16 too) is cast
+        kind = np.dtype(x.dtype).kind
         what = {"i": "integer", "u": "unsigned integer", "b": "boolean", "c": "complex"}.get(
-            kind, str(x.dtype)
+            kind, "non-numeric"
         )
         raise TypeError(
-            f"{name} has {what} dtype {x.dtype}; pass real floating-point sequences, "
-            f"e.g. {name}.astype(np.float64)."
+            f"{name} has {what} dtype {x.dtype}; pass real floating-point sequences "
+            f"(any float dtype is cast to the compute dtype), e.g. {name}.astype(np.float64)."
         )
     if x.ndim != 3:
         raise ValueError(
@@ -206,6 +206,13 @@ def as_sequences(seqs: object, name: str, dtype: DTypeLike | None) -> Sequences:
                 f"them before computing kernels (NaN end padding needs lengths: "
                 f"rnn_ntk.Sequences.from_nan({x_name}))."
             )
+    big = 0.0 if is_traced(x) or not np.size(x) else float(np.max(np.abs(np.asarray(x))))
+    if big > float(jnp.finfo(dt).max):
+        raise OverflowError(
+            f"{x_name} holds values beyond the range of {jnp.dtype(dt).name} (max |x| = "
+            f"{big:.3g} > {float(jnp.finfo(dt).max):.3g}); compute in float64 (dtype="
+            f"jnp.float64 with jax_enable_x64) or rescale the inputs."
+        )
     return Sequences(jnp.asarray(x, dtype=dt), lengths)
 
 

@@ -208,9 +208,30 @@ def tiled_gram(
         for k in range(len(ij)):
             work(k)
     else:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(work, range(len(ij))))
+        _run_threads(work, len(ij), workers)
     return sink.result()
+
+
+def _run_threads(work: Callable[[int], None], count: int, workers: int) -> None:
+    """``work(k)`` for k < count on a thread pool; on any exception (Ctrl-C included)
+    the queued tiles are cancelled and the running ones joined before it propagates, so
+    no thread is left inside XLA when the interpreter exits."""
+    pool = ThreadPoolExecutor(workers)
+    futures = [pool.submit(work, k) for k in range(count)]
+    try:
+        for f in futures:
+            f.result()
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        while True:  # a second Ctrl-C must not abandon threads that are still running
+            try:
+                pool.shutdown(wait=True, cancel_futures=True)
+                break
+            except KeyboardInterrupt:
+                continue
+        raise
+    pool.shutdown(wait=True)
 
 
 def _traced(plan: TilePlan, one, ij, lead_shapes):

@@ -3,7 +3,14 @@
 A value of the wrong *type* raises ``TypeError``; a value of the right type but outside
 what is allowed raises ``ValueError``. Every message names the argument, says what was
 wrong and what would be right. numpy and jax scalars (``np.float32(2)``, ``np.int64(3)``,
-0-d arrays) are accepted wherever a Python number is; bools never count as numbers.
+0-d arrays) are accepted wherever a Python number is; bools never count as numbers, and
+only ``True``/``False`` count as bools.
+
+Precision: a *compute* dtype is float32 or float64 only (``check_dtype``); *input* arrays
+may hold any real floating dtype (float16 and bfloat16 included) or integers, and are cast
+to the compute dtype (``is_real_dtype``, ``check_real_array``). A result that is NaN or
+inf although its inputs are finite raises ``FloatingPointError`` (``check_finite_result``)
+instead of being returned.
 """
 
 from __future__ import annotations
@@ -21,9 +28,13 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_dtype",
+    "check_finite_result",
     "check_int",
     "check_real",
+    "check_real_array",
     "check_seeds",
+    "all_finite",
+    "is_real_dtype",
     "is_traced",
 ]
 
@@ -156,8 +167,115 @@ def check_seeds(name: str, seeds: object) -> tuple[int, ...]:
     return out
 
 
+def is_real_dtype(dtype: object, *, integers: bool = False) -> bool:
+    """True for a real floating dtype (float16, bfloat16, float32, float64, ...).
+
+    Args:
+      dtype: anything ``numpy.dtype`` reads (bfloat16 is ml_dtypes' numpy dtype).
+      integers: also accept signed and unsigned integer dtypes (never bool).
+    Returns:
+      Whether arrays of ``dtype`` hold real numbers that may be cast to a float dtype.
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        return False
+    if jnp.issubdtype(dt, jnp.floating):
+        return True
+    return integers and dt.kind in "iu"
+
+
+def check_real_array(
+    name: str, value: object, *, ndim: int | None = None, finite: bool = True
+) -> np.ndarray:
+    """``value`` as a float64 numpy array of real numbers.
+
+    Integers and every real floating dtype (float16 and bfloat16 included) are accepted
+    and cast; bools, complex numbers, strings and None are refused (TypeError).
+
+    Args:
+      name: the argument's name, for the message.
+      value: an array-like of real numbers.
+      ndim: the required number of dimensions, or None for any.
+      finite: also refuse NaN and inf (ValueError).
+    Returns:
+      The values, float64.
+    """
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(
+            f"{name} must be an array of real numbers, got {type(value).__name__} {value!r}."
+        )
+    try:
+        arr = np.asarray(value)
+    except Exception as e:  # ragged lists and the like
+        raise TypeError(f"{name} must be an array of real numbers: {e}") from None
+    if not is_real_dtype(arr.dtype, integers=True):
+        hint = f"; for 0/1 flags pass {name}.astype(float)" if arr.dtype.kind == "b" else ""
+        raise TypeError(
+            f"{name} must hold real numbers (integers or floats), got dtype {arr.dtype}{hint}."
+        )
+    arr = arr.astype(np.float64)
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}.")
+    if finite:
+        bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
+        if bad:
+            raise ValueError(
+                f"{name} contains {bad} non-finite value(s) (NaN or inf); pass finite values."
+            )
+    return arr
+
+
+#: What to try when a result leaves the float range (``check_finite_result``).
+OVERFLOW_HINT = (
+    "scale the inputs down, lower the variances (with sw2 > 2 the network grows like "
+    "(sw2/2)^L), shorten the sequences, or compute in float64"
+)
+
+
+def all_finite(*values: object) -> bool:
+    """False if a concrete array among ``values`` holds NaN or inf, else True.
+
+    Values that are traced, or computed inside a trace (``jax.jit`` of constants), cannot
+    be inspected and count as finite; None is skipped.
+    """
+    for v in values:
+        if v is None or is_traced(v):
+            continue
+        ok = jnp.all(jnp.isfinite(v))
+        if not is_traced(ok) and not bool(ok):
+            return False
+    return True
+
+
+def check_finite_result(what: str, value: object, hint: str = OVERFLOW_HINT) -> None:
+    """Raises ``FloatingPointError`` if ``value`` holds NaN or inf (outside tracing).
+
+    For results of finite inputs: a non-finite entry means the true value is not
+    representable in the compute dtype, which is reported instead of returned.
+
+    Args:
+      what: the result, for the message (e.g. "empirical_ntk").
+      value: a pytree of arrays; traced leaves are not checked.
+      hint: what the user can do, appended to the message.
+    """
+    for leaf in jax.tree.leaves(value):
+        if not hasattr(leaf, "dtype") or not is_real_dtype(leaf.dtype):
+            continue
+        if not all_finite(leaf):
+            dt = jnp.dtype(leaf.dtype)
+            raise FloatingPointError(
+                f"{what} is not finite in {dt} (NaN or inf in the result) although its "
+                f"inputs are finite: the true values exceed {dt}'s range (max "
+                f"{float(jnp.finfo(dt).max):.3g}); {hint}."
+            )
+
+
 def check_dtype(dtype: DTypeLike | None, name: str = "dtype") -> jnp.dtype:
     """The compute dtype: jax's default float (float64 under x64, else float32) or ``dtype``.
+
+    Only float32 and float64 are compute dtypes (float16 and bfloat16 inputs are accepted
+    and cast, see ``is_real_dtype``, but never computed in).
 
     Args:
       dtype: None, float32 or float64 (a dtype, its name or its type).
@@ -167,15 +285,16 @@ def check_dtype(dtype: DTypeLike | None, name: str = "dtype") -> jnp.dtype:
     """
     if dtype is None:
         return jnp.dtype(jnp.result_type(float))
+    want = f"{name} must be float32 or float64 (or None for jax's default float)"
+    if isinstance(dtype, bool):
+        raise TypeError(f"{want}, got {dtype!r}.")
     try:
         dt = jnp.dtype(dtype)
     except TypeError:
-        raise TypeError(
-            f"{name} must be float32 or float64 (or None for jax's default float), got "
-            f"{dtype!r}."
-        ) from None
+        raise TypeError(f"{want}, got {dtype!r}.") from None
     if dt not in (jnp.dtype(jnp.float32), jnp.dtype(jnp.float64)):
-        raise TypeError(f"{name} must be float32 or float64, got {dt}.")
+        low = " (half precision is accepted for inputs, not as a compute dtype)"
+        raise TypeError(f"{want}, got {dt}{low if dt.itemsize == 2 and is_real_dtype(dt) else ''}.")
     if dt == jnp.float64 and not jax.config.jax_enable_x64:
         raise ValueError(
             f"{name}=float64 needs 64-bit jax: call jax.config.update('jax_enable_x64', "

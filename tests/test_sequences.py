@@ -100,3 +100,38 @@ def test_sequences_under_jit():
     np.testing.assert_allclose(
         f(rnn_ntk.Sequences(x, lengths)), rnn_ntk.ntk(rnn_ntk.Sequences(x, lengths)), rtol=1e-14
     )
+
+
+@pytest.mark.parametrize("dt", [np.float16, jnp.bfloat16, np.float32])
+def test_every_real_float_input_is_accepted_and_cast(dt):
+    """float16 and bfloat16 inputs are cast alike (never refused as 'not real floating')."""
+    from rnn_ntk._sequences import as_sequences
+
+    x = jnp.asarray(X, dt)
+    s = as_sequences(x, "x1", jnp.float64)
+    assert s.x.dtype == jnp.float64
+    np.testing.assert_array_equal(s.x, np.asarray(x.astype(jnp.float64)))
+    np.testing.assert_array_equal(rnn_ntk.ntk(x), rnn_ntk.ntk(np.asarray(s.x)))
+    ragged = np.array(x.astype(jnp.float32)).astype(dt)
+    ragged[0, 1:] = np.nan
+    assert rnn_ntk.Sequences.from_nan(ragged).lengths.tolist()[0] == 1
+
+
+def test_non_float_inputs_are_refused_alike():
+    for bad, what in ((X.astype(int), "integer"), (X > 0, "boolean"), (X.astype(complex),
+                      "complex"), (np.full(X.shape, "a"), "non-numeric")):  # fmt: skip
+        with pytest.raises(TypeError, match=rf"x1 has {what} dtype .*real floating-point"):
+            rnn_ntk.ntk(bad)
+
+
+def test_finiteness_is_checked_in_the_compute_dtype():
+    """A finite float64 entry beyond float32's range would become inf after the cast."""
+    from rnn_ntk._sequences import as_sequences
+
+    big = X.copy()
+    big[0, 0, 0] = 1e39
+    with pytest.raises(OverflowError, match=r"x1 .*float32"):
+        as_sequences(big, "x1", jnp.float32)
+    assert np.isfinite(as_sequences(big, "x1", jnp.float64).x).all()
+    with pytest.raises(ValueError, match=r"x1 contains 1 non-finite"):
+        as_sequences(np.where(big > 1e38, np.inf, big), "x1", jnp.float64)

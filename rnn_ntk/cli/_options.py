@@ -2,13 +2,15 @@
 
 Each function returns a fresh parent parser (``add_help=False``), so a sub-command can
 give its own defaults without touching another's; ``add`` writes the default into the
-help text.
+help text. Every option's value is checked as it is parsed (the ``type=`` converters of
+``_checks``): a bad value ends in argparse's one-line error, before any work.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -16,14 +18,18 @@ from typing import Any, NamedTuple
 import jax
 from tqdm.auto import tqdm
 
+import rnn_ntk.cli._checks as checks
 from rnn_ntk._config import RNNConfig
+from rnn_ntk.cli._process import check_interrupt
 
 __all__ = [
     "Command",
+    "Job",
+    "Parser",
     "add",
+    "check_concepts",
     "concept_options",
     "config_from",
-    "fail",
     "folder_options",
     "json_option",
     "network_options",
@@ -38,21 +44,34 @@ __all__ = [
 
 _DEFAULT = RNNConfig()
 
+#: The work of a sub-command, all its arguments checked: returns the exit status.
+Job = Callable[[], int]
+
 
 class Command(NamedTuple):
-    """A sub-command: its name, one-line help, option parsers and what it runs.
+    """A sub-command: its name, one-line help, option parsers and what it prepares.
 
     Attributes:
       name: the sub-command's name.
       help: its one-line description.
       parents: returns fresh parent parsers holding all its options.
-      run: runs it on the parsed arguments; returns the exit status.
+      prepare: checks everything the parsed arguments name that ``parents`` could not
+        (options together, input and output paths), raising TypeError/ValueError/OSError
+        in one line before any work; returns the ``Job`` that does the work.
     """
 
     name: str
     help: str
     parents: Callable[[], list[argparse.ArgumentParser]]
-    run: Callable[[argparse.Namespace], int]
+    prepare: Callable[[argparse.Namespace], Job]
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr (exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Prints ``PROG: error: MESSAGE (see PROG --help)`` and exits with status 2."""
+        self.exit(2, f"{self.prog}: error: {message.rstrip('.')} (see '{self.prog} --help')\n")
 
 
 def add(parser: Any, *flags: str, help: str, **kwargs: Any) -> argparse.Action:
@@ -89,39 +108,41 @@ def network_options() -> argparse.ArgumentParser:
     p = parent()
     g = p.add_argument_group("network (RNNConfig)")
     for name, what in (("sw2", "W"), ("sb2", "b"), ("s02", "M0"), ("sB2", "B")):
-        add(g, f"--{name}", type=float, default=getattr(_DEFAULT, name), metavar="V",
-                       help=f"variance scale of {what}")
-    add(g, "--sa2", default=_DEFAULT.sa2, metavar="V",
-                   help="variance scale of A, or 'paper' (2/L^3)")
+        add(g, f"--{name}", type=checks.variance(), default=getattr(_DEFAULT, name),
+            metavar="V", help=f"variance scale of {what}")
+    add(g, "--sa2", type=checks.variance(paper=True), default=_DEFAULT.sa2, metavar="V",
+        help="variance scale of A, or 'paper' (2/L^3)")
     add(g, "--h0", choices=("random", "zero"), default=_DEFAULT.h0,
                    help="initial hidden state: relu(M0) or 0")
     return p
 
 
 def config_from(args: argparse.Namespace) -> RNNConfig:
-    """The RNNConfig of the ``network_options`` (ValueError for a bad value)."""
-    kw = {f.name: getattr(args, f.name) for f in dataclasses.fields(RNNConfig)}
-    if kw["sa2"] != "paper":
-        try:
-            kw["sa2"] = float(kw["sa2"])
-        except ValueError:
-            raise ValueError(f"--sa2 must be a number or 'paper', got {kw['sa2']!r}.") from None
-    return RNNConfig(**kw)
+    """The RNNConfig of the ``network_options`` (its own checks: ValueError, TypeError)."""
+    return RNNConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(RNNConfig)})
 
 
-def size_options(**defaults: int) -> argparse.ArgumentParser:
-    """--n, --L, --d (those given, with these defaults): samples, steps, features."""
+def size_options(**sizes: int | tuple[int, int]) -> argparse.ArgumentParser:
+    """--n, --L, --d (those given): samples, steps, features.
+
+    Args:
+      **sizes: per option its default, or (default, smallest allowed value); the
+        smallest is 1 unless given.
+    Returns:
+      The parent parser.
+    """
     what = {"n": "number of sequences", "L": "sequence length", "d": "features per step"}
     p = parent()
-    for name, default in defaults.items():
-        add(p, f"--{name}", type=int, default=default, help=what[name])
+    for name, spec in sizes.items():
+        default, low = spec if isinstance(spec, tuple) else (spec, 1)
+        add(p, f"--{name}", type=checks.integer(low=low), default=default, help=what[name])
     return p
 
 
 def seed_option() -> argparse.ArgumentParser:
-    """--seed: the base seed of the data, concepts or CV folds."""
+    """--seed: the base seed (>= 0) of the data, concepts or CV folds."""
     p = parent()
-    add(p, "--seed", type=int, default=0, help="random seed")
+    add(p, "--seed", type=checks.integer(low=0), default=0, help="random seed")
     return p
 
 
@@ -131,12 +152,22 @@ def concept_options() -> argparse.ArgumentParser:
     g = p.add_argument_group("concepts and inputs (SPEC §4)")
     add(g, "--psi", choices=("exp", "arctan"), default="exp",
                    help="the analytic psi of the concepts (arctan = arctan(z/2))")
-    add(g, "--c-min", type=float, default=1.0, help="C_min <= ||X_l|| of the inputs")
-    add(g, "--c-max", type=float, default=2.0, help="||X_l|| <= C_max of the inputs")
-    add(g, "--margin-q", type=float, default=0.1,
-                   help="margin gamma = this quantile of |F*|")
-    add(g, "--delta", type=float, default=0.05, help="failure probability (eq. 19)")
+    positive = checks.real(low=0.0, open_low=True, what="norm")
+    add(g, "--c-min", type=positive, default=1.0, help="C_min <= ||X_l|| of the inputs")
+    add(g, "--c-max", type=positive, default=2.0, help="||X_l|| <= C_max of the inputs")
+    add(g, "--margin-q", type=checks.real(low=0.0, high=1.0, open_high=True, what="quantile"),
+        default=0.1, help="margin gamma = this quantile of |F*|, in [0, 1)")
+    add(g, "--delta", type=checks.real(low=0.0, high=math.exp(-1), open_low=True,
+                                       what="probability (Theorem 2)"),
+        default=0.05, help="failure probability of eq. 19, in (0, 1/e]")
     return p
+
+
+def check_concepts(args: argparse.Namespace) -> None:
+    """The ``concept_options`` together: C_min <= C_max (ValueError)."""
+    if args.c_min > args.c_max:
+        raise ValueError(f"argument --c-max: must be >= --c-min = {args.c_min:g}, got "
+                         f"{args.c_max:g}.")
 
 
 def folder_options(default: str) -> argparse.ArgumentParser:
@@ -168,17 +199,17 @@ def progress_bar(args: argparse.Namespace, desc: str, unit: str) -> tqdm:
 
 
 def updater(bar: tqdm) -> Callable[[int, int], None]:
-    """The ``progress(done, total)`` callback of the experiments, drawn on ``bar``."""
+    """The ``progress(done, total)`` callback of the experiments, drawn on ``bar``.
+
+    It is also a safe point for Ctrl-C: a SIGINT whose KeyboardInterrupt was lost
+    (``check_interrupt``) stops the work here, after the finished part is saved.
+    """
 
     def progress(done: int, total: int) -> None:
+        check_interrupt()
         if bar.total != total:
             bar.reset(total=total)
         bar.update(done - bar.n)
 
     return progress
 
-
-def fail(command: str, message: object) -> int:
-    """Prints ``rnn-ntk COMMAND: error: MESSAGE`` to stderr; returns the exit status 2."""
-    print(f"rnn-ntk {command}: error: {message}", file=sys.stderr)
-    return 2

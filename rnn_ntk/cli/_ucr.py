@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+import rnn_ntk.cli._checks as checks
 import rnn_ntk.cli._options as opts
 from rnn_ntk.experiments import format_pairs, write_json
 
@@ -21,15 +22,15 @@ def parents() -> list[argparse.ArgumentParser]:
     """The sub-command's options."""
     p = opts.parent()
     opts.add(p, "name", nargs="?", default=None,
-                   help="bundled classification set, e.g. GunPoint (see --list)")
+             help="bundled classification set, e.g. GunPoint (see --list)")
     opts.add(p, "--list", action="store_true", help="list the bundled sets and exit")
     opts.add(p, "--dtype", choices=("both", "float64", "float32"), default="both",
-                   help="kernel precision(s) of the RNN-NTK columns")
+             help="kernel precision(s) of the RNN-NTK columns")
     opts.add(p, "--quick", action="store_true", help="small CV grid (3 folds)")
-    opts.add(p, "--max-train", type=int, default=None,
-                   help="use a stratified random subset of at most this many training sequences")
-    opts.add(p, "--max-test", type=int, default=None,
-                   help="score a random subset of at most this many test sequences")
+    opts.add(p, "--max-train", type=checks.integer(low=2), default=None,
+             help="use a stratified random subset of at most this many training sequences")
+    opts.add(p, "--max-test", type=checks.integer(low=2), default=None,
+             help="score a random subset of at most this many test sequences")
     return [p, opts.seed_option(),
             opts.json_option("output JSON path (default: ucr-results/<NAME>.json)")]
 
@@ -45,42 +46,49 @@ def _list(data) -> int:
     return 0
 
 
-def run(args: argparse.Namespace) -> int:
-    """Runs the protocol on one set (or lists the sets) and prints the row."""
+def prepare(args: argparse.Namespace) -> opts.Job:
+    """Checks the extra, the set's name and files (it is read here) and the JSON path."""
     try:
         from rnn_ntk import data
     except ImportError as e:  # pragma: no cover - without the extra
-        return opts.fail(NAME, e)
+        raise ValueError(e) from None
     if args.list:
-        return _list(data)
+        return lambda: _list(data)
     if args.name is None:
-        return opts.fail(NAME, "give a data set NAME (see rnn-ntk ucr --list).")
-    for flag in ("max_train", "max_test"):
-        v = getattr(args, flag)
-        if v is not None and v < 2:
-            return opts.fail(NAME, f"--{flag.replace('_', '-')} must be >= 2, got {v}.")
+        raise ValueError("give a data set NAME (see rnn-ntk ucr --list).")
+    info = checks.argument("NAME", data.dataset_info, args.name)
+    if info.task != "classification":
+        raise ValueError(f"argument NAME: {info.name!r} is a regression set; the UCR table "
+                         f"is for classification sets (see rnn-ntk ucr --list).")
+    try:
+        from rnn_ntk.experiments import UCR_FULL_GRID, UCR_QUICK_GRID, evaluate_ucr, ucr_table_row
+    except ImportError as e:  # pragma: no cover - without scikit-learn
+        raise ValueError(e) from None
+    path = checks.writable_file("--json", args.json or f"ucr-results/{info.name}.json")
     dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
     opts.use_precision("float64" if "float64" in dtypes else "float32")
     try:
-        from rnn_ntk.experiments import UCR_FULL_GRID, UCR_QUICK_GRID, evaluate_ucr, ucr_table_row
+        ds = data.load_dataset(info.name)
+    except (ImportError, OSError) as e:
+        raise ValueError(f"cannot read the data set {info.name}: {e}") from None
 
-        row = evaluate_ucr(args.name, dtypes=dtypes,
+    def job() -> int:
+        row = evaluate_ucr(ds, dtypes=dtypes,
                            grid=UCR_QUICK_GRID if args.quick else UCR_FULL_GRID,
                            max_train=args.max_train, max_test=args.max_test,
                            seed=args.seed).to_dict()
-    except (ValueError, ImportError, FileNotFoundError) as e:
-        return opts.fail(NAME, e)
-    print(f"rnn-ntk ucr {row['name']}: test accuracy (selection on the training split only"
-          f"{'; subsampled' if row['subsampled'] else ''})")
-    lines = list(ucr_table_row(row).items())
-    if row["lengths"]:
-        lines.append(("lengths", "{}..{} steps; 1-NN and RBF on {}".format(
-            *row["lengths"], row["baseline_input"])))
-    lines += [(f"chosen {method}", by) for method, by in row["chosen"].items()]
-    print(format_pairs(lines))
-    path = args.json or f"ucr-results/{row['name']}.json"
-    print(f"  wrote {write_json(path, row)}")
-    return 0
+        print(f"rnn-ntk ucr {row['name']}: test accuracy (selection on the training split "
+              f"only{'; subsampled' if row['subsampled'] else ''})")
+        lines = list(ucr_table_row(row).items())
+        if row["lengths"]:
+            lines.append(("lengths", "{}..{} steps; 1-NN and RBF on {}".format(
+                *row["lengths"], row["baseline_input"])))
+        lines += [(f"chosen {method}", by) for method, by in row["chosen"].items()]
+        print(format_pairs(lines))
+        print(f"  wrote {write_json(path, row)}")
+        return 0
+
+    return job
 
 
-COMMAND = opts.Command(NAME, HELP, parents, run)
+COMMAND = opts.Command(NAME, HELP, parents, prepare)

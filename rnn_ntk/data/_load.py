@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rnn_ntk._sequences import lengths_from_nan
+from rnn_ntk._validate import check_bool, is_real_dtype
 from rnn_ntk.data._registry import DatasetInfo, dataset_info
 
 __all__ = ["Dataset", "from_aeon", "load_dataset"]
@@ -115,6 +116,10 @@ def from_aeon(
         numbers of channels, or a shape that is not a collection.
       TypeError: for non-numeric data.
     """
+    return_lengths = check_bool("return_lengths", return_lengths)
+    if X is None or isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} must be an aeon collection (an array or a list of arrays), "
+                        f"got {type(X).__name__} {X!r}.")  # fmt: skip
     if isinstance(X, (list, tuple)):
         if not X:
             raise ValueError(f"{name} is an empty collection; pass at least one series.")
@@ -128,9 +133,9 @@ def from_aeon(
         chans = {a.shape[0] for a in arrs}
         if len(chans) != 1:
             raise ValueError(f"{name} has series with different numbers of channels {chans}.")
-        if any(a.dtype.kind not in "fiu" for a in arrs):
-            kinds = sorted({str(a.dtype) for a in arrs if a.dtype.kind not in "fiu"})
-            raise TypeError(f"{name} must hold real numbers, got dtype {kinds[0]}.")
+        bad = sorted({str(a.dtype) for a in arrs if not is_real_dtype(a.dtype, integers=True)})
+        if bad:
+            raise TypeError(f"{name} must hold real numbers, got dtype {bad[0]}.")
         steps = [a.shape[1] for a in arrs]
         if len(set(steps)) == 1:
             X = np.stack(arrs)
@@ -139,7 +144,7 @@ def from_aeon(
             for i, a in enumerate(arrs):
                 X[i, :, : a.shape[1]] = a
     X = np.asarray(X)
-    if X.dtype.kind not in "fiu":
+    if not is_real_dtype(X.dtype, integers=True):
         raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}.")
     if X.ndim == 2:
         X = X[:, None, :]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_ntk._sequences import Sequences, as_sequences, lengths_from_nan
-from rnn_ntk._validate import check_int
+from rnn_ntk._validate import check_int, check_real, check_real_array
 
 __all__ = ["check_finite_sequences", "resample", "znormalize"]
 
@@ -22,7 +22,7 @@ def check_finite_sequences(x: np.ndarray, name: str = "X") -> None:
       x: sequences, shape (n, L, d).
       name: the argument's name, used in the message.
     """
-    x = np.asarray(x)
+    x = check_real_array(name, x, finite=False)
     if np.isfinite(x).all():
         return
     lengths = lengths_from_nan(x, name)  # raises for inf and missing values
@@ -48,10 +48,10 @@ def _split(x: object, name: str) -> tuple[np.ndarray, np.ndarray]:
     finite steps within them) or read from the NaN padding.
     """
     if isinstance(x, Sequences) and x.lengths is not None:
-        seqs = Sequences(np.asarray(x.x, dtype=np.float64), x.lengths)
+        seqs = Sequences(check_real_array(f"{name}.x", x.x, finite=False), x.lengths)
         as_sequences(seqs, name, None)  # raises for bad lengths and NaN or inf within them
         return seqs.x, np.asarray(x.lengths).astype(np.int64)
-    x = np.asarray(x.x if isinstance(x, Sequences) else x, dtype=np.float64)
+    x = check_real_array(name, x.x if isinstance(x, Sequences) else x, finite=False)
     if x.ndim != 3:
         raise ValueError(f"{name} must have shape (n, L, d), got shape {x.shape}.")
     return x, lengths_from_nan(x, name)
@@ -73,6 +73,7 @@ def znormalize(x: object, *, eps: float = 1e-8) -> np.ndarray | Sequences:
       The normalised sequences, float64 of shape (n, L, d); a ``Sequences`` with the
       same lengths for a ``Sequences``.
     """
+    eps = check_real("eps", eps, low=0)
     seqs, lengths = _split(x, "x")
     L = seqs.shape[1]
     mask = np.arange(L)[None, :, None] < lengths[:, None, None]

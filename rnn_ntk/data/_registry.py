@@ -6,6 +6,8 @@ import dataclasses
 import difflib
 from typing import Literal
 
+from rnn_ntk._validate import check_bool, check_choice
+
 __all__ = ["BUNDLED", "DatasetInfo", "bundled_datasets", "dataset_info"]
 
 
@@ -95,8 +97,10 @@ def bundled_datasets(
     Returns:
       The names, sorted case-insensitively.
     """
-    if task not in (None, "classification", "regression"):
-        raise ValueError(f"task must be 'classification', 'regression' or None, got {task!r}.")
+    if task is not None:
+        check_choice("task (or None for both)", task, ("classification", "regression"))
+    if equal_length is not None:
+        equal_length = check_bool("equal_length", equal_length)
     names = [
         n for n, i in BUNDLED.items()
         if (task is None or i.task == task)

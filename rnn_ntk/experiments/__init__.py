@@ -2,22 +2,25 @@
 
 Floors inside, bottom up: ``_io`` (the one atomic file writer), ``_tables`` (``Table`` and
 the one text-table printer), ``_plots`` (figures on ``matplotlib.figure.Figure``; no
-pyplot, no backend switch) -> ``_learning`` (SPEC §4: complexities and y~^T H^-1 y~
-against L, l0 and N; Algorithm 1 against n), ``_summary`` (H^inf of a data set at a
-glance), ``_sweep_folder`` (SPEC §5: a width sweep
-saved cell by cell) and ``_ucr`` (RNN-NTK SVMs against baselines on aeon's bundled sets;
-needs the extra ``data`` and is imported on first use).
+pyplot, no backend switch) -> ``_draws`` (how concepts and data are drawn, checked) ->
+``_learning`` (SPEC §4: complexities and y~^T H^-1 y~ against L, l0 and N; Algorithm 1
+against n), ``_summary`` (H^inf of a data set at a glance), ``_cell_files`` (a sweep
+cell's file: fingerprint and checksum) -> ``_sweep_folder`` (SPEC §5: a width sweep
+saved cell by cell, resumable) and ``_ucr`` (RNN-NTK SVMs against baselines on aeon's
+bundled sets; needs the extra ``data`` and is imported on first use).
 """
 
 from typing import TYPE_CHECKING
 
+from rnn_ntk.experiments._draws import Sampling as Sampling
+from rnn_ntk.experiments._io import TMP_SUFFIX as TMP_SUFFIX
 from rnn_ntk.experiments._io import save_figure as save_figure
 from rnn_ntk.experiments._io import write_csv as write_csv
 from rnn_ntk.experiments._io import write_json as write_json
 from rnn_ntk.experiments._io import write_text as write_text
 from rnn_ntk.experiments._learning import PSIS as PSIS
-from rnn_ntk.experiments._learning import Sampling as Sampling
 from rnn_ntk.experiments._learning import additive_vs_L as additive_vs_L
+from rnn_ntk.experiments._learning import default_eval_every as default_eval_every
 from rnn_ntk.experiments._learning import n_variable_sweep as n_variable_sweep
 from rnn_ntk.experiments._learning import sgd_vs_n as sgd_vs_n
 from rnn_ntk.experiments._plots import plot_additive as plot_additive
@@ -26,8 +29,10 @@ from rnn_ntk.experiments._plots import plot_n_variable as plot_n_variable
 from rnn_ntk.experiments._plots import plot_sgd as plot_sgd
 from rnn_ntk.experiments._summary import SUMMARY_KEYS as SUMMARY_KEYS
 from rnn_ntk.experiments._summary import kernel_summary as kernel_summary
+from rnn_ntk.experiments._sweep_folder import SweepFolder as SweepFolder
 from rnn_ntk.experiments._sweep_folder import SweepRun as SweepRun
 from rnn_ntk.experiments._sweep_folder import convergence_to_folder as convergence_to_folder
+from rnn_ntk.experiments._sweep_folder import open_sweep_folder as open_sweep_folder
 from rnn_ntk.experiments._sweep_folder import sweep_manifest as sweep_manifest
 from rnn_ntk.experiments._tables import Table as Table
 from rnn_ntk.experiments._tables import format_pairs as format_pairs
@@ -47,9 +52,11 @@ if TYPE_CHECKING:  # the extra `data` (scikit-learn, aeon) stays lazy at run tim
 __all__ = [
     "PSIS",
     "SUMMARY_KEYS",
+    "TMP_SUFFIX",
     "Sampling",
     "UCR_FULL_GRID",
     "UCR_QUICK_GRID",
+    "SweepFolder",
     "SweepRun",
     "Table",
     "UCRGrid",
@@ -57,6 +64,7 @@ __all__ = [
     "additive_vs_L",
     "convergence_to_folder",
     "cv_rnn_svm",
+    "default_eval_every",
     "evaluate_ucr",
     "format_pairs",
     "format_table",
@@ -64,6 +72,7 @@ __all__ = [
     "json_ready",
     "kernel_summary",
     "n_variable_sweep",
+    "open_sweep_folder",
     "plot_additive",
     "plot_convergence",
     "plot_n_variable",

@@ -21,7 +21,6 @@ Functions return ``Table``s (plain data, JSON-ready); ``plot_*`` draw them. The
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Sequence
 
@@ -30,7 +29,8 @@ from jax.typing import DTypeLike
 
 from rnn_ntk._config import RNNConfig
 from rnn_ntk._fit import loglog_slope
-from rnn_ntk._validate import check_int, check_seeds
+from rnn_ntk._validate import check_int, check_real, check_seeds
+from rnn_ntk.experiments._draws import Sampling, check_counts
 from rnn_ntk.experiments._tables import Table
 from rnn_ntk.infinite import ntk
 from rnn_ntk.theory import (
@@ -40,16 +40,13 @@ from rnn_ntk.theory import (
     generalization_bound,
     gradient_flow,
     kernel_regression,
-    margin_quantile,
     norm_bound,
     random_additive,
     random_n_variable,
-    sample_labelled,
-    sample_sequences,
     train,
 )
 
-__all__ = ["PSIS", "Sampling", "additive_vs_L", "n_variable_sweep", "sgd_vs_n"]
+__all__ = ["PSIS", "additive_vs_L", "default_eval_every", "n_variable_sweep", "sgd_vs_n"]
 
 #: Built-in psi by name (for the CLI).
 PSIS: dict[str, Callable[[], AnalyticFunction]] = {
@@ -58,74 +55,6 @@ PSIS: dict[str, Callable[[], AnalyticFunction]] = {
 }
 
 Progress = Callable[[int, int], None] | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Sampling:
-    """How the concept-class tables draw concepts and data (the options they share).
-
-    ``additive_vs_L`` and ``n_variable_sweep`` take these fields as keyword options.
-
-    Attributes:
-      n: samples per data set.
-      d: features per step.
-      psi: the analytic psi of the concepts' terms (None: ``exp_series()``).
-      repeats: concept draws averaged per row (>= 1).
-      c_min, c_max: the input norms' range C_min <= ||X_l|| <= C_max.
-      margin_q: the margin gamma is this quantile of |F*|.
-      delta: failure probability of eq. 19.
-      cfg: the network whose H^inf is used.
-      seed: base seed of concepts and samples.
-    """
-
-    n: int = 128
-    d: int = 2
-    psi: AnalyticFunction | None = None
-    repeats: int = 3
-    c_min: float = 1.0
-    c_max: float = 2.0
-    margin_q: float = 0.1
-    delta: float = 0.05
-    cfg: RNNConfig = RNNConfig()
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "repeats", check_int("repeats", self.repeats, low=1))
-        if self.psi is None:
-            object.__setattr__(self, "psi", exp_series())
-
-    @property
-    def C0(self) -> float:
-        """C0 = C_max / C_min."""
-        return self.c_max / self.c_min
-
-    def notes(self) -> dict:
-        """The settings, for a table's notes."""
-        return {"n": self.n, "d": self.d, "C_min": self.c_min, "C_max": self.c_max,
-                "C0": self.C0, "margin_q": self.margin_q, "delta": self.delta,
-                "seed": self.seed, "repeats": self.repeats}
-
-    def centre(self, concept, seed: int, pilot: int = 2000):
-        """Concept shifted to median 0 on a pilot sample, and its margin gamma."""
-        box = dict(c_min=self.c_min, c_max=self.c_max)
-        x = sample_sequences(pilot, concept.L, concept.d, seed=seed, **box)
-        concept = concept.shifted(-float(np.median(np.asarray(concept(x)))))
-        gamma = margin_quantile(concept, self.margin_q, n=pilot, seed=seed + 1, **box)
-        return concept, gamma
-
-    def sample(self, concept, gamma: float, n: int, seed: int):
-        """n inputs conditioned on |F*| >= gamma, with their labels."""
-        return sample_labelled(concept, n, gamma=gamma, c_min=self.c_min, c_max=self.c_max,
-                               seed=seed)
-
-    def measure(self, concept, seed: int) -> tuple[object, float, tuple[float, ...]]:
-        """Centres ``concept``, draws n samples; (concept, gamma, (q~/n, q/n, cond, eq. 19))."""
-        concept, gamma = self.centre(concept, seed)
-        data = self.sample(concept, gamma, self.n, seed + 1000)
-        H = np.asarray(ntk(data.x, cfg=self.cfg))
-        nb, nl = norm_bound(H, data.y_tilde), norm_bound(H, data.y)
-        bound = generalization_bound(nb.quad, self.n, delta=self.delta)
-        return concept, gamma, (nb.quad / self.n, nl.quad / self.n, nb.cond, bound.value)
 
 
 def _tick(progress: Progress, done: int, total: int) -> None:
@@ -154,6 +83,7 @@ def additive_vs_L(
       diverges at C0 sqrt(L)); the notes hold the log-log slopes in L (polynomial growth:
       a finite slope).
     """
+    Ls = check_counts("Ls", Ls)
     sm = Sampling(**options)
     rows = []
     for k, L in enumerate(Ls):
@@ -214,6 +144,9 @@ def n_variable_sweep(
     Returns:
       A ``Table`` with a ``sweep`` column ("l0" or "N").
     """
+    L = check_int("L", L, low=2)
+    l0s, Ns = check_counts("l0s", l0s, empty=True), check_counts("Ns", Ns, empty=True)
+    C1 = check_real("C1", C1, low=0.0, open_low=True, what="constant")
     sm = Sampling(**options)
     cases = [("l0", 2, l0, (L - l0, L)) for l0 in l0s]
     cases += [("N", N, N - 1, tuple(range(L - N + 1, L + 1))) for N in Ns]
@@ -250,6 +183,11 @@ def n_variable_sweep(
         rows=rows,
         notes={"L": L, **sm.notes(), "C1": C1},
     )
+
+
+def default_eval_every(ns: Sequence[int]) -> int:
+    """Steps between evaluations when none is given: half the smallest n (at least 1)."""
+    return max(1, min(ns) // 2)
 
 
 def sgd_vs_n(
@@ -298,7 +236,8 @@ def sgd_vs_n(
       lrs: learning-rate constants c of eta = c/m.
       seeds: a count S (seeds 0..S-1) or the seeds.
       n_test: held-out samples.
-      eval_every: steps between evaluations (default min(ns) // 2); must divide every n.
+      eval_every: steps between evaluations (default ``default_eval_every(ns)``); must
+        divide every n.
       scaling: "paper" (f = sqrt(m) g, eta = c/m) or "standard" (f = g, eta = c).
       c_min, c_max, margin_q, delta, cfg, seed: as in ``additive_vs_L``.
       dtype: precision of the SGD runs (None: jax's default float).
@@ -307,19 +246,21 @@ def sgd_vs_n(
       (``Table``, curves) where curves holds, per n, the steps and the mean running
       error of the best learning rate (for ``plot_sgd``).
     """
+    ns = check_counts("ns", ns)
     draws = Sampling(n=n_test, d=d, psi=psi, c_min=c_min, c_max=c_max, margin_q=margin_q,
                      delta=delta, cfg=cfg, seed=seed)
     psi = draws.psi
     positions = (L - 1, L) if positions is None else tuple(positions)
-    concept, gamma = draws.centre(random_additive(L, d, psi, positions=positions, seed=seed),
-                                  seed + 1)
-    test = draws.sample(concept, gamma, n_test, seed + 2)
     n_seeds = len(check_seeds("seeds", seeds))
-    total, done = int(sum(ns)), 0
-    ev = max(1, min(ns) // 2) if eval_every is None else int(eval_every)
+    ev = default_eval_every(ns) if eval_every is None else check_int("eval_every", eval_every,
+                                                                     low=1)
     bad = [n for n in ns if n % ev]
     if bad:
         raise ValueError(f"eval_every = {ev} must divide every n, not {bad}.")
+    concept, gamma = draws.centre(random_additive(L, d, psi, positions=positions, seed=seed),
+                                  seed + 1)
+    test = draws.sample(concept, gamma, n_test, seed + 2)
+    total, done = int(sum(ns)), 0
     rows, curves = [], {}
     for k, n in enumerate(ns):
         t0 = time.perf_counter()

@@ -52,6 +52,9 @@ def kernel_summary(
       the mean ratio of the first step's backward factor F^1 to the last's).
     """
     n, L, d = np.shape(x)
+    if n < 2:  # the off-diagonal statistics need a pair of sequences
+        raise ValueError(f"x must hold at least 2 sequences (the summary's off-diagonal mean "
+                         f"and rho_L are over distinct pairs), got n = {n}.")
     t0 = time.perf_counter()
     H = np.asarray(ntk(x, cfg=cfg, dtype=dtype))
     seconds = time.perf_counter() - t0

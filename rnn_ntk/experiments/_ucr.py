@@ -267,7 +267,7 @@ def _baseline_columns(x_tr, y_tr, len_tr, x_te, y_te, len_te, grid, folds, out) 
 
 
 def evaluate_ucr(
-    name: str,
+    name: str | data.Dataset,
     *,
     dtypes: Sequence[str] = DTYPES,
     grid: UCRGrid = UCR_FULL_GRID,
@@ -279,7 +279,7 @@ def evaluate_ucr(
 
     Args:
       name: a bundled classification set (``rnn_ntk.data.bundled_datasets``), of equal
-        or different lengths.
+        or different lengths, or such a set already loaded (``rnn_ntk.data.Dataset``).
       dtypes: kernel precisions to run ("float64" needs ``jax_enable_x64``; this function
         never switches it on).
       grid: the CV grids.
@@ -291,13 +291,13 @@ def evaluate_ucr(
       A ``UCRRow``.
     """
     t_start = time.perf_counter()
-    info = data.dataset_info(name)
+    info = name.info if isinstance(name, data.Dataset) else data.dataset_info(name)
     if info.task != "classification":
         raise ValueError(f"{info.name!r} is a regression set; the UCR table is for "
                          f"classification sets.")
     if not dtypes or any(dt not in DTYPES for dt in dtypes):
         raise ValueError(f"dtypes must hold 'float32' and/or 'float64', got {dtypes!r}.")
-    ds = data.load_dataset(name)
+    ds = name if isinstance(name, data.Dataset) else data.load_dataset(name)
     train = _subsample(ds.x_train, ds.y_train, ds.lengths_train, max_train, seed, True)
     test = _subsample(ds.x_test, ds.y_test, ds.lengths_test, max_test, seed, False)
     (x_tr, y_tr, len_tr), (x_te, y_te, len_te) = train, test

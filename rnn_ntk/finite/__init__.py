@@ -15,6 +15,7 @@ from rnn_ntk.finite._features import EmpiricalKernels as EmpiricalKernels
 from rnn_ntk.finite._network import apply as apply
 from rnn_ntk.finite._network import hidden_states as hidden_states
 from rnn_ntk.finite._network import reparameterized as reparameterized
+from rnn_ntk.finite._params import check_cfg as check_cfg
 from rnn_ntk.finite._params import check_params as check_params
 from rnn_ntk.finite._params import init_params as init_params
 from rnn_ntk.finite._sweep import check_widths as check_widths
@@ -29,6 +30,7 @@ __all__ = [
     "ConvergenceTable",
     "EmpiricalKernels",
     "apply",
+    "check_cfg",
     "check_params",
     "check_widths",
     "convergence",

@@ -21,7 +21,7 @@ exactly as for the sequences run one at a time. Per-step arrays (``steps=True``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
 import jax
@@ -32,7 +32,7 @@ from jaxtyping import Array, Float
 from rnn_ntk._config import BLOCKS, RNNConfig, block_weights
 from rnn_ntk._sequences import as_pair, full_lengths, padded_length, right_align
 from rnn_ntk._tiling import tiled_gram
-from rnn_ntk._validate import check_bool, check_choice, check_int
+from rnn_ntk._validate import check_bool, check_choice, check_finite_result, check_int
 from rnn_ntk.finite._autodiff import autodiff_ntk
 from rnn_ntk.finite._features import (
     EmpiricalKernels,
@@ -142,14 +142,20 @@ def empirical_ntk(
       steps: if True, the kernels of the per-step outputs g_l = B^T h_l, l = 1..L
         (output read at step l, paper Remark 3.2), shape (L, n1, n2).
     Returns:
-      The kernel, shape (n1, n2), or (L, n1, n2) with ``steps=True``. For ragged input
+      The kernel, shape (n1, n2), or (L, n1, n2) with ``steps=True``; n1 = 0 or n2 = 0
+      gives the empty Gram of that shape with every method. For ragged input
       step l counts from the end (as in ``rnn_ntk.ntk``): entry [l, i, j] is the kernel
       of the outputs read L - l steps before each sequence's last step; a sequence that
       has not started by then outputs B^T h_0 (h held at h_0), so only entries where both
       have started are kernels of genuine per-step outputs.
+    Raises:
+      TypeError, ValueError: an argument of the wrong type or value (the message names
+        it).
+      FloatingPointError: the kernel overflows the compute dtype (outside ``jax.jit``).
     """
     method = check_choice("method", method, METHODS)
     steps = check_bool("steps", steps)
+    tile_size = None if tile_size is None else check_int("tile_size", tile_size, low=1)
     v = _validated(params, x1, x2, cfg, dtype)
     if method == "neural_tangents" and v.ragged:
         raise NotImplementedError(
@@ -157,9 +163,19 @@ def empirical_ntk(
             "different lengths); use method='structured' or method='autodiff'."
         )
     L, dt = v.a.shape[1], v.a.dtype
-    if isinstance(blocks, str) or isinstance(blocks, Iterable):
-        blocks = (blocks,) if isinstance(blocks, str) else tuple(blocks)
     w = block_weights(cfg, L, blocks, parameterization)  # validates blocks, parameterization
+    blocks = (blocks,) if isinstance(blocks, str) else tuple(blocks)
+    n1, n2 = v.a.shape[0], (v.a if v.b is None else v.b).shape[0]
+    if n1 == 0 or n2 == 0:  # every method: the empty Gram
+        return jnp.zeros(((L,) if steps else ()) + (n1, n2), dt)
+    out = _ntk(v, cfg, blocks, w, method, parameterization, steps, tile_size)
+    check_finite_result("empirical_ntk", out)
+    return out
+
+
+def _ntk(v: _Inputs, cfg, blocks, w, method, parameterization, steps, tile_size):
+    """The empirical NTK of validated inputs by ``method`` (see ``empirical_ntk``)."""
+    L, dt = v.a.shape[1], v.a.dtype
     if method == "autodiff":
         trained = jnp.asarray([float(k in blocks) for k in BLOCKS], dt)
         return autodiff_ntk(v.p, v.a, v.b, cfg, parameterization, steps, trained, v.act1, v.act2)
@@ -195,7 +211,9 @@ def empirical_kernels(
       params, x1, x2, cfg, tile_size, dtype: as for ``empirical_ntk``.
     Returns:
       An ``EmpiricalKernels`` tuple: K (L+1, n1, n2), F (L, n1, n2), H, H_diag, H_cross
-      (n1, n2).
+      (n1, n2); empty arrays of these shapes for n1 = 0 or n2 = 0.
+    Raises:
+      FloatingPointError: a kernel overflows the compute dtype (outside ``jax.jit``).
     """
     v = _validated(params, x1, x2, cfg, dtype)
     L, dt = v.a.shape[1], v.a.dtype
@@ -203,4 +221,6 @@ def empirical_kernels(
     s = jax.ShapeDtypeStruct
     lead = EmpiricalKernels(K=s((L + 1,), dt), F=s((L,), dt), H=s((), dt), H_diag=s((), dt),
                             H_cross=s((), dt))  # fmt: skip
-    return _gram(diagnostics_tile_jit, v, cfg, False, tile, lead)
+    out = _gram(diagnostics_tile_jit, v, cfg, False, tile, lead)
+    check_finite_result("empirical_kernels", out)
+    return out

@@ -29,7 +29,7 @@ from jaxtyping import Array, Bool, Float
 
 from rnn_ntk._config import RNNConfig, block_weights
 from rnn_ntk._sequences import Sequences, as_sequences, right_align
-from rnn_ntk._validate import check_bool, check_int
+from rnn_ntk._validate import check_bool, check_finite_result, check_int
 from rnn_ntk.finite._params import Params, cast_params, check_cfg, check_params
 
 __all__ = [
@@ -173,14 +173,19 @@ def hidden_states(
       cfg: the network's config (h0 decides h_0 = relu(M0) or 0).
       dtype: compute dtype; default the parameters' dtype.
     Returns:
-      h_0..h_L, shape (n, L+1, m). For ragged input the states are right-aligned (counted
-      from the end): out[i, L - k] = h_{lengths[i] - k}(x_i) for k = 0..lengths[i], and
-      out[i, :L - lengths[i] + 1] = h_0 (held until the sample starts).
+      h_0..h_L, shape (n, L+1, m) (n = 0 gives an empty array). For ragged input the
+      states are right-aligned (counted from the end): out[i, L - k] =
+      h_{lengths[i] - k}(x_i) for k = 0..lengths[i], and out[i, :L - lengths[i] + 1] = h_0
+      (held until the sample starts).
+    Raises:
+      FloatingPointError: (outside ``jax.jit``) a state overflows the compute dtype.
     """
     p, xs, act = aligned_inputs(params, x, cfg, dtype)
     h0 = initial_state(p, cfg, xs.shape[0])
     hs = scan_states(p, xs, h0, act=act)
-    return jnp.concatenate([h0[:, None], jnp.moveaxis(hs, 0, 1)], axis=1)
+    out = jnp.concatenate([h0[:, None], jnp.moveaxis(hs, 0, 1)], axis=1)
+    check_finite_result("hidden_states", out)
+    return out
 
 
 def apply(
@@ -204,14 +209,20 @@ def apply(
         Remark 3.2).
       dtype: compute dtype; default the parameters' dtype.
     Returns:
-      g(x), shape (n,), or (n, L) with ``steps=True``. For ragged input the steps count
-      from the end, as in ``rnn_ntk.ntk(Sequences(...), steps=True)``: column L - k
-      holds g_{lengths[i] - k}(x_i) for k = 0..lengths[i] - 1, and the columns before
-      sample i starts hold B^T h_0 (h held at h_0; 0 for h0="zero").
+      g(x), shape (n,), or (n, L) with ``steps=True`` (n = 0 gives an empty array). For
+      ragged input the steps count from the end, as in ``rnn_ntk.ntk(Sequences(...),
+      steps=True)``: column L - k holds g_{lengths[i] - k}(x_i) for k = 0..lengths[i] - 1,
+      and the columns before sample i starts hold B^T h_0 (h held at h_0; 0 for
+      h0="zero").
+    Raises:
+      TypeError: ``steps`` is not a bool, or an argument has the wrong type.
+      FloatingPointError: (outside ``jax.jit``) the output overflows the compute dtype.
     """
     steps = check_bool("steps", steps)
     p, xs, act = aligned_inputs(params, x, cfg, dtype)
-    return forward(p, xs, cfg, steps, act=act)
+    out = forward(p, xs, cfg, steps, act=act)
+    check_finite_result("apply", out)
+    return out
 
 
 def reparameterized(
@@ -247,8 +258,8 @@ def reparameterized(
     check_cfg(cfg)
     check_params(params)
     L = check_int("L", L, low=1)
-    blocks = (blocks,) if isinstance(blocks, str) else tuple(blocks)
     block_weights(cfg, L, blocks, parameterization)  # validates blocks, parameterization
+    blocks = (blocks,) if isinstance(blocks, str) else tuple(blocks)
     steps, unroll = check_bool("steps", steps), check_bool("unroll", unroll)
     fixed = {k: v for k, v in params.items() if k not in blocks}
     if parameterization != "ntk":

@@ -16,7 +16,7 @@ from jax.typing import DTypeLike
 from jaxtyping import Array, Float
 
 from rnn_ntk._config import BLOCKS, RNNConfig
-from rnn_ntk._validate import check_dtype, check_int, is_traced
+from rnn_ntk._validate import all_finite, check_dtype, check_int, is_real_dtype, is_traced
 
 __all__ = ["Params", "cast_params", "check_cfg", "check_params", "init_params"]
 
@@ -152,9 +152,10 @@ def check_params(
         )
     for k in BLOCKS:
         dt = getattr(params[k], "dtype", None)
-        if dt is None or np.dtype(dt).kind != "f":
+        if dt is None or not is_real_dtype(dt):
             raise TypeError(
-                f"{name}[{k!r}] must be a real floating-point array, got "
+                f"{name}[{k!r}] must be a real floating-point array (any float dtype; it "
+                f"is cast to the compute dtype), got "
                 f"{dt if dt is not None else type(params[k]).__name__}."
             )
     if check_finite and not is_traced(*[params[k] for k in BLOCKS]):
@@ -172,12 +173,31 @@ def cast_params(params: Params, dtype: DTypeLike | None = None) -> tuple[Params,
 
     Args:
       params: the network, as returned by ``init_params``.
-      dtype: compute dtype; default the parameters' own (promoted) dtype.
+      dtype: compute dtype; default the parameters' own (promoted) dtype, at least
+        float32 (half-precision parameters are computed in float32).
     Returns:
       ``(params, dtype)``: the blocks as jax arrays of the compute dtype, and that dtype.
+    Raises:
+      ValueError: a block holds NaN or inf.
+      OverflowError: a finite block leaves the compute dtype's range when cast.
     """
-    check_params(params)
+    check_params(params, check_finite=False)
     if dtype is None:
-        dtype = jnp.result_type(*[params[k] for k in BLOCKS])
+        dtype = jnp.promote_types(jnp.result_type(*[params[k] for k in BLOCKS]), jnp.float32)
     dt = check_dtype(dtype)
-    return {k: jnp.asarray(params[k], dt) for k in BLOCKS}, dt
+    with np.errstate(over="ignore"):  # an overflowing cast is reported below
+        out = {k: jnp.asarray(params[k], dt) for k in BLOCKS}
+    for k in BLOCKS:
+        if all_finite(out[k]):
+            continue
+        if not bool(np.all(np.isfinite(np.asarray(params[k], np.float64)))):
+            raise ValueError(
+                f"params[{k!r}] contains non-finite values (NaN or Inf); re-initialise "
+                f"with rnn_ntk.init_params."
+            )
+        raise OverflowError(
+            f"params[{k!r}] holds values beyond the range of {dt} (max "
+            f"{float(jnp.finfo(dt).max):.3g}); compute in float64 (dtype=jnp.float64 with "
+            f"jax_enable_x64) or rescale the parameters."
+        )
+    return out, dt

@@ -23,6 +23,7 @@ command persist, resume and report progress.
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -33,11 +34,17 @@ from jax.typing import DTypeLike
 
 from rnn_ntk._config import RNNConfig
 from rnn_ntk._sequences import as_sequences, right_align
-from rnn_ntk._validate import check_dtype, check_int, check_real, check_seeds
+from rnn_ntk._validate import (
+    check_dtype,
+    check_finite_result,
+    check_int,
+    check_real,
+    check_seeds,
+)
 from rnn_ntk.finite._features import diagnostics_tile, features
 from rnn_ntk.finite._network import Seqs
 from rnn_ntk.finite._params import check_cfg, init_params
-from rnn_ntk.finite._table import Cell, ConvergenceTable, relative_error
+from rnn_ntk.finite._table import Cell, ConvergenceTable, norm_ratio, relative_error
 from rnn_ntk.infinite import kernels
 
 __all__ = ["check_widths", "convergence", "convergence_cell"]
@@ -48,8 +55,8 @@ SEED_BATCH_BYTES = 1 << 30
 
 def check_widths(widths: object) -> tuple[int, ...]:
     """Validates widths: ints >= 1, strictly increasing, at least one (an int is one)."""
-    if isinstance(widths, (int, np.integer)) and not isinstance(widths, bool):
-        widths = (widths,)
+    if np.ndim(widths) == 0 and not isinstance(widths, (str, bytes)):
+        widths = (widths,)  # one width: an int, numpy or jax integer (else refused below)
     if isinstance(widths, (str, bytes)) or not isinstance(widths, Iterable):
         raise TypeError(f"widths must be a sequence of ints, got {widths!r}.")
     ws = tuple(check_int(f"widths[{i}] (a width m)", w, low=1) for i, w in enumerate(widths))
@@ -99,6 +106,7 @@ def _cells_for_width(x, act, cfg, m, seeds, dtype, reference, seed_batch) -> Ite
         t0 = time.perf_counter()
         keys = jnp.stack([jax.random.key(s) for s in batch])
         ek = jax.device_get(_batch(keys, x, act, cfg, m, dtype.name))
+        check_finite_result(f"the empirical kernel at width m = {m}", ek)
         seconds = (time.perf_counter() - t0) / len(batch)
         for i, s in enumerate(batch):
             yield _cell_from(
@@ -120,13 +128,20 @@ def _cell_from(m, seed, ek, reference, seconds) -> Cell:
         F_err=relative_error(F, F_ref, axis=(1, 2)),
         K_err_all=float(relative_error(K, K_ref)),
         F_err_all=float(relative_error(F, F_ref)),
-        cross=float(np.linalg.norm(np.asarray(ek.H_cross, np.float64)) / np.linalg.norm(H_ref)),
+        cross=float(norm_ratio(np.linalg.norm(np.asarray(ek.H_cross, np.float64)),
+                               np.linalg.norm(H_ref))),
         seconds=float(seconds),
     )
 
 
-def _check_cells(cells: Mapping | None, n: int) -> dict[tuple[int, int], Cell]:
+def _check_cells(cells: Mapping | None, H_ref: np.ndarray) -> dict[tuple[int, int], Cell]:
+    """The given cells, each checked against this sweep's H^inf.
+
+    A cell's theta_err must be the error of its own Theta against H_ref: a cell measured
+    on other inputs or another configuration (h0, variances), or edited, is refused.
+    """
     have = dict(cells or {})
+    n = H_ref.shape[0]
     for key, c in have.items():
         if not isinstance(c, Cell) or (c.m, c.seed) != tuple(key):
             raise ValueError(f"cells[{key!r}] must be the Cell of (m, seed) = {key}.")
@@ -134,6 +149,16 @@ def _check_cells(cells: Mapping | None, n: int) -> dict[tuple[int, int], Cell]:
             raise ValueError(
                 f"cells[{key!r}] has Theta of shape {c.theta.shape}, but x has n = {n}; it "
                 f"belongs to another sweep."
+            )
+        want = float(relative_error(np.asarray(c.theta, np.float64), H_ref))
+        if not (np.all(np.isfinite(c.theta)) and math.isfinite(c.theta_err)) or not math.isclose(
+            c.theta_err, want, rel_tol=1e-9, abs_tol=1e-12
+        ):
+            raise ValueError(
+                f"cells[{key!r}] does not belong to this sweep: its theta_err "
+                f"{c.theta_err!r} is not the error of its Theta against this x and cfg "
+                f"({want:.6g}); it was measured on other inputs or another configuration, "
+                f"or edited. Drop it (it is then recomputed)."
             )
     return have
 
@@ -167,11 +192,17 @@ def convergence(
         error of Theta_W is at most it.
       dtype: compute dtype (default jax's default float: float64 under x64).
       cells: already computed cells keyed by (m, seed); they are reused, not recomputed.
+        Each must be this sweep's: a cell whose theta_err is not the error of its Theta
+        against this x and cfg's H^inf (other inputs, another configuration, edited
+        values) is a ValueError.
       on_cell: called with each newly computed cell (e.g. to save it, or for progress).
       seed_batch: how many seeds one vmapped program runs (each holds an m x m W); None
         sizes it to keep a batch within about 1 GiB.
     Returns:
       A ``ConvergenceTable`` (its ``cells`` are in (m, seed) order).
+    Raises:
+      ValueError: x holds no sequences, or a given cell is not this sweep's.
+      FloatingPointError: the empirical kernels overflow the compute dtype.
     """
     check_cfg(cfg)
     ws = check_widths(widths)
@@ -181,12 +212,17 @@ def convergence(
         check_int("seed_batch", seed_batch, low=1)
     dt = check_dtype(dtype)
     xs = as_sequences(x, "x", dt)
+    if xs.x.shape[0] == 0:
+        raise ValueError(
+            "x holds no sequences (n = 0); a width sweep compares Grams of at least one "
+            "sequence: pass x of shape (n, L, d) with n >= 1."
+        )
     k = kernels(xs, cfg=cfg)
     reference = tuple(np.asarray(a, np.float64) for a in (k.K, k.F, k.H))
     xa, act = xs.x, None
     if xs.lengths is not None:
         xa, act = right_align(xs.x, xs.lengths, xs.x.shape[1])
-    have = _check_cells(cells, xs.x.shape[0])
+    have = _check_cells(cells, reference[2])
     for m in ws:
         todo = [s for s in ss if (m, s) not in have]
         for cell in _cells_for_width(xa, act, cfg, m, todo, dt, reference, seed_batch):

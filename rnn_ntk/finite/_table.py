@@ -13,16 +13,19 @@ import numpy as np
 
 from rnn_ntk._fit import loglog_slope
 
-__all__ = ["Cell", "ConvergenceTable", "relative_error"]
+__all__ = ["Cell", "ConvergenceTable", "norm_ratio", "relative_error"]
+
+
+def norm_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den for norms (>= 0): 0 where both vanish, inf where only den does (no NaN)."""
+    num, den = np.asarray(num, np.float64), np.asarray(den, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.where(num > 0, np.inf, 0.0))
 
 
 def relative_error(a: np.ndarray, b: np.ndarray, axis=None) -> np.ndarray:
     """||a - b||_F / ||b||_F over ``axis``; 0 where both vanish, inf where only b does."""
-    num = np.sqrt(np.sum((a - b) ** 2, axis=axis))
-    den = np.sqrt(np.sum(b**2, axis=axis))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.where(num > 0, np.inf, 0.0))
-    return r
+    return norm_ratio(np.sqrt(np.sum((a - b) ** 2, axis=axis)), np.sqrt(np.sum(b**2, axis=axis)))
 
 
 def _spread(v: np.ndarray) -> float:

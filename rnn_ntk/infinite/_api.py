@@ -17,14 +17,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import DTypeLike
 from jaxtyping import Array, Float
 
 from rnn_ntk._config import RNNConfig, block_weights
 from rnn_ntk._sequences import Sequences, as_pair, full_lengths, padded_length, right_align
 from rnn_ntk._tiling import resolve_tile_size, tiled_gram
-from rnn_ntk._validate import check_bool
+from rnn_ntk._validate import check_bool, is_traced
 from rnn_ntk.infinite._layer import Spec, Vals, prepare
 from rnn_ntk.infinite._masking import PLAIN, RAGGED, sample_masks
 from rnn_ntk.infinite._readout import READOUTS
@@ -78,14 +80,36 @@ def _run(x1, x2, cfg, weights, readout, tile_size, dtype):
         return prepare(spec, v, right_align(s.x, lengths, L)[0], masks.act), masks
 
     p1 = per_sample(a)
+    _check_finite(p1, "x1", cfg, dt)
     p2 = None if b is None else per_sample(b)
-    return tiled_gram(
+    _check_finite(p2, "x2", cfg, dt)
+    out = tiled_gram(
         tile,
         p1,
         p2,
         tile_size=tile_size,
         lead_shapes=readout.lead_shapes(L, dt),
         args=(spec, readout, RAGGED if ragged else PLAIN, v),
+    )
+    _check_finite(out, "the kernel", cfg, dt)
+    return out
+
+
+def _check_finite(tree, what: str, cfg: RNNConfig, dt) -> None:
+    """Raises OverflowError if a (concrete) result is not finite: the recursion has no
+    NaN-producing step left (inputs are scaled before squaring, SPEC §3), so a non-finite
+    value means the true one is not representable in ``dt``."""
+    leaves = [a for a in jax.tree.leaves(tree) if a is not None]
+    if not leaves or is_traced(*leaves):
+        return
+    if all(bool(np.isfinite(np.asarray(a)).all()) for a in leaves):
+        return
+    where = "the per-sample chain K^l(x,x) of " + what if what != "the kernel" else what
+    wider = "" if jnp.dtype(dt) == jnp.float64 else "compute in float64 (dtype=jnp.float64), "
+    raise OverflowError(
+        f"{where} overflows {jnp.dtype(dt).name}: the true value is not representable "
+        f"(K^l grows like (sw2/2)^l S; here sw2={cfg.sw2:g}, sa2={cfg.sa2}, sb2={cfg.sb2:g}, "
+        f"s02={cfg.s02:g}); {wider}lower the variances, or rescale the inputs."
     )
 
 

@@ -8,14 +8,17 @@ For pre-activations (u, u') ~ N(0, [[a, s], [s, a']]) with rho = s / sqrt(a a') 
     kappa1(rho) = (sqrt(1 - rho^2) + (pi - arccos rho) rho) / pi
     kappa0(rho) = (pi - arccos rho) / pi = 1/2 + arcsin(rho) / pi   (the paper's Sigma, eq. 28)
 
-In the paper's regime rho -> 1, so ``arccos_terms`` takes ``omr = 1 - rho`` (computed
-upstream without subtracting nearly equal numbers) and returns ``1 - kappa`` directly:
+In the paper's regime rho -> 1, and anti-parallel inputs give rho -> -1, so ``poles``
+takes ``omr = 1 - rho`` and ``opr = 1 + rho`` (both computed upstream without
+subtracting nearly equal numbers) and returns kappa0 and the "1 - kappa" forms directly;
+for rho >= 0:
 
     theta       = 2 arcsin(sqrt(omr / 2))
     1 - kappa0  = theta / pi
-    1 - kappa1  = (pi * omr - (sin theta - theta cos theta)) / pi
+    1 - kappa1  = omr - (sin theta - theta cos theta) / pi
 
-with ``sin t - t cos t`` from its Taylor series for small t.
+(rho < 0 mirrors this about the pole rho = -1; see ``poles``), with ``sin t - t cos t``
+from its Taylor series for small t.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ __all__ = [
     "arccos_terms",
     "kappa0",
     "kappa1",
+    "poles",
     "sin_minus_tcos",
 ]
 
@@ -81,27 +85,58 @@ def sin_minus_tcos(t: Float[Array, "..."]) -> Float[Array, "..."]:
     return jnp.where(t < _SERIES_THETA, _series(t), jnp.sin(t) - t * jnp.cos(t))
 
 
-def arccos_terms(
-    omr: Float[Array, "..."],
-) -> tuple[Float[Array, "..."], Float[Array, "..."], Float[Array, "..."]]:
-    """(theta, 1 - kappa0, 1 - kappa1) at rho = 1 - omr with one transcendental call.
+def poles(
+    omr: Float[Array, "..."], opr: Float[Array, "..."] | None = None
+) -> tuple[Float[Array, "..."], ...]:
+    """(theta, kappa0, 1 - kappa0, 1 - kappa1) at rho = 1 - omr = opr - 1, one arcsin.
 
-    With s = sin(theta/2) = sqrt(omr/2) and c = cos(theta/2) = sqrt(1 - omr/2):
-    theta = 2 arcsin(s), sin theta = 2 s c and cos theta = 1 - omr, so no sin/cos is
-    evaluated; below theta = 0.25 the series of sin t - t cos t is used instead.
+    Both poles are cancellation-free: with t = min(omr, opr) (1 - rho for rho >= 0,
+    1 + rho for rho < 0, each computed upstream without subtracting nearly equal
+    numbers) and phi the angle to the nearer pole, s = sin(phi/2) = sqrt(t/2),
+    c = cos(phi/2) = sqrt(1 - t/2): phi = 2 arcsin(s), sin phi = 2 s c, cos phi = 1 - t,
+    so no sin/cos is evaluated; below phi = 0.25 the series of sin t - t cos t is used.
+    Then theta = phi (rho >= 0) or pi - phi (rho < 0), and
+
+        rho >= 0:  1 - kappa0 = phi / pi,   1 - kappa1 = omr - (sin phi - phi cos phi) / pi
+        rho <  0:  kappa0 = phi / pi,       kappa1 = (sin phi - phi cos phi) / pi
+
+    so kappa0 keeps its relative accuracy at both poles (it is the factor of F^l).
 
     Args:
       omr: 1 - rho, any shape; clipped to [0, 2].
+      opr: 1 + rho, the same shape; None for the rho >= 0 pole only (accurate for
+        rho >= 0; as rho -> -1 it loses precision).
     Returns:
-      theta, 1 - kappa0(rho), 1 - kappa1(rho), each of the shape of ``omr``.
+      theta, kappa0(rho), 1 - kappa0(rho), 1 - kappa1(rho), each of the shape of ``omr``.
     """
     omr = jnp.clip(omr, 0.0, 2.0)
-    half = 0.5 * omr
+    if opr is None:
+        t, neg = omr, None
+    else:
+        opr = jnp.clip(opr, 0.0, 2.0)
+        neg = opr < omr  # rho < 0: the pole rho = -1 is the nearer one
+        t = jnp.minimum(omr, opr)
+    half = 0.5 * t
     s = jnp.sqrt(half)
-    theta = 2.0 * arcsin(s)
-    direct = 2.0 * s * jnp.sqrt(1.0 - half) - theta * (1.0 - omr)
-    smtc = jnp.where(theta < _SERIES_THETA, _series(theta), direct)
-    return theta, theta / jnp.pi, (jnp.pi * omr - smtc) / jnp.pi
+    phi = 2.0 * arcsin(s)
+    direct = 2.0 * s * jnp.sqrt(1.0 - half) - phi * (1.0 - t)
+    smtc = jnp.where(phi < _SERIES_THETA, _series(phi), direct)
+    q = phi / jnp.pi
+    if neg is None:
+        return phi, 1.0 - q, q, (jnp.pi * omr - smtc) / jnp.pi
+    theta = jnp.where(neg, jnp.pi - phi, phi)
+    k0 = jnp.where(neg, q, 1.0 - q)
+    om_k0 = jnp.where(neg, 1.0 - q, q)
+    om_k1 = jnp.where(neg, 1.0, omr) - smtc / jnp.pi
+    return theta, k0, om_k0, om_k1
+
+
+def arccos_terms(
+    omr: Float[Array, "..."], opr: Float[Array, "..."] | None = None
+) -> tuple[Float[Array, "..."], Float[Array, "..."], Float[Array, "..."]]:
+    """(theta, 1 - kappa0, 1 - kappa1) at rho = 1 - omr (= opr - 1); see ``poles``."""
+    theta, _, om_k0, om_k1 = poles(omr, opr)
+    return theta, om_k0, om_k1
 
 
 def kappa0(rho: Float[Array, "..."]) -> Float[Array, "..."]:
@@ -124,13 +159,13 @@ class ReLUDual:
     (u, u') ~ N(0, [[S, S12], [S12, S']]), to the post-activation kernels one layer needs:
 
         diagonal(S)        = E[phi(u)^2]                               (per sample)
-        pair(sq, omr)      = (Kd, K, E) with sq = sqrt(S S'), omr = 1 - rho:
+        pair(sq, omr, opr) = (Kd, K, E) with sq = sqrt(S S'), omr = 1 - rho, opr = 1 + rho:
                              Kd = E[phi'(u) phi'(u')],   K = E[phi(u) phi(u')],
                              E = sqrt(K(x,x) K(x',x')) - K   (the Cauchy-Schwarz defect)
 
     For ReLU (positively homogeneous): E[relu(u)^2] = S/2, sqrt(K(x,x) K(x',x')) = sq/2,
     K = sq/2 kappa1(rho), E = sq/2 (1 - kappa1) and Kd = kappa0(rho)/2, all from
-    ``arccos_terms(omr)`` without cancellation. A zero-variance sample (sq = 0) has
+    ``poles(omr, opr)`` without cancellation at either pole. A zero-variance sample (sq = 0) has
     u = 0 exactly, so Kd = 0 (relu'(0) = 0, as ``jax.nn.relu``) and K = E = 0.
     """
 
@@ -139,11 +174,11 @@ class ReLUDual:
         return S / 2.0
 
     def pair(
-        self, sq: Float[Array, "..."], omr: Float[Array, "..."]
+        self, sq: Float[Array, "..."], omr: Float[Array, "..."], opr: Float[Array, "..."]
     ) -> tuple[Float[Array, "..."], Float[Array, "..."], Float[Array, "..."]]:
-        """(Kd, K, E) of a pair from sq = sqrt(S S') and omr = 1 - rho (see the class)."""
-        _, om_k0, om_k1 = arccos_terms(omr)
-        kd = jnp.where(sq > 0, 0.5 * (1.0 - om_k0), 0.0)
+        """(Kd, K, E) of a pair from sq = sqrt(S S'), omr = 1 - rho and opr = 1 + rho."""
+        _, k0, _, om_k1 = poles(omr, opr)
+        kd = jnp.where(sq > 0, 0.5 * k0, 0.0)
         E = 0.5 * sq * om_k1  # vanishes with sq
         return kd, 0.5 * sq - E, E
 

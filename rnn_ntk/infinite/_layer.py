@@ -8,12 +8,14 @@ For a pair (x, x') with G_l = <X_l, X'_l>, l = 1..L:
 
 with K^0 = s02/2 (h0="random") or 0 (h0="zero"). Instead of K^l(x,x') the pair step
 carries the Cauchy-Schwarz defect E^l = sqrt(K^l(x,x) K^l(x',x')) - K^l(x,x') >= 0, and
-the defect of S^l is
+the defect and the anti-defect of S^l are
 
     sqrt(S(x,x) S(x',x')) - S(x,x') = |v||v'| ||v/|v| - v'/|v'|||^2 / 2 + sw2 E^{l-1}
+    sqrt(S(x,x) S(x',x')) + S(x,x') = |v||v'| ||v/|v| + v'/|v'|||^2 / 2 - sw2 E^{l-1}
 
 with the per-sample vectors v = (sqrt(sw2 K^{l-1}(x,x)), sqrt(sa2) X_l, sqrt(sb2)). So
-1 - rho follows without subtracting nearly equal numbers, and the dual (``_duals``)
+1 - rho and 1 + rho follow without subtracting nearly equal numbers (rho -> 1 is the
+paper's degenerate regime; rho -> -1 occurs for anti-parallel inputs), and the dual (``_duals``)
 returns E^l, K^l and Kd^l = E[phi'(u) phi'(u')] from it. The per-sample part (the
 diagonal chain K^l(x,x) and the unit vectors v/|v|) is computed once per sample.
 """
@@ -97,11 +99,12 @@ def prepare(spec: Spec, v: Vals, x: Float[Array, "n L d"], act: Bool[Array, "n L
       The ``Prep`` of x.
     """
     n, L, _ = x.shape
-    sq = jnp.sum(x * x, axis=-1)  # (n, L)
+    xa = jnp.sqrt(v.sa2) * x  # the input part of v; scaled before squaring (no overflow)
+    sq = jnp.sum(xa * xa, axis=-1)  # (n, L): sa2 |X_l|^2
 
     def step(d_prev, inp):
         sq_l, act_l = inp
-        a = v.sw2 * d_prev + v.sa2 * sq_l + v.sb2
+        a = v.sw2 * d_prev + sq_l + v.sb2
         a = jnp.where(act_l, a, 0.0)
         return jnp.where(act_l, spec.dual.diagonal(a), d_prev), (a, d_prev)
 
@@ -113,7 +116,7 @@ def prepare(spec: Spec, v: Vals, x: Float[Array, "n L d"], act: Bool[Array, "n L
     if spec.has_w:
         parts.append(jnp.sqrt(v.sw2 * d_prev)[..., None])
     if spec.has_a:
-        parts.append(jnp.sqrt(v.sa2) * x)
+        parts.append(xa)
     if spec.has_b:
         parts.append(jnp.broadcast_to(jnp.sqrt(v.sb2), a.shape + (1,)))
     vec = jnp.concatenate(parts, axis=-1) if parts else jnp.zeros(a.shape + (0,), x.dtype)
@@ -132,12 +135,18 @@ def layer_step(spec: Spec, v: Vals, E: Array, zr, zc, nr: Array, nc: Array):
       zr, zc: components of z_l of the two samples.
       nr, nc: |v_l| of the two samples.
     Returns:
-      ``(E, K, kd, omr, sq)``: E^l, K^l, Kd^l, 1 - rho_l and sqrt(S^l(x,x) S^l(x',x')).
+      ``(E, K, kd, (omr, opr), sq)``: E^l, K^l, Kd^l, 1 -/+ rho_l and
+      sqrt(S^l(x,x) S^l(x',x')).
     """
     sq = nr * nc  # sqrt(S(x,x) S(x',x')); 0 iff a sample has zero variance
     dist2 = sum((a - b) ** 2 for a, b in zip(zr, zc, strict=True))  # |z - z'|^2
-    # 1 - rho = defect(S) / sq, with defect(S) = sq |z - z'|^2 / 2 + sw2 E^{l-1}. (One
-    # division, not E * (1/nr) * (1/nc): the E chain compounds rounding over L steps.)
-    omr = (0.5 * sq * dist2 + v.sw2 * E) / jnp.where(sq > 0, sq, 1.0)
-    kd, K, E = spec.dual.pair(sq, omr)
-    return E, K, kd, omr, sq
+    sum2 = sum((a + b) ** 2 for a, b in zip(zr, zc, strict=True))  # |z + z'|^2
+    # 1 - rho = defect(S) / sq, with defect(S) = sq |z - z'|^2 / 2 + sw2 E^{l-1}; and
+    # 1 + rho = (sq |z + z'|^2 / 2 - sw2 E^{l-1}) / sq, the anti-defect (SPEC §3: both
+    # poles without cancellation). One division each, not E * (1/nr) * (1/nc): the E
+    # chain compounds rounding over L steps.
+    den = jnp.where(sq > 0, sq, 1.0)
+    omr = (0.5 * sq * dist2 + v.sw2 * E) / den
+    opr = (0.5 * sq * sum2 - v.sw2 * E) / den
+    kd, K, E = spec.dual.pair(sq, omr, opr)
+    return E, K, kd, (omr, opr), sq

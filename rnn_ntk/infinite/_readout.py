@@ -106,19 +106,21 @@ class Diagnostics:
     """(K^0..K^L, F^1..F^L, rho, 1 - rho, H^inf) of one pair (paper eqs. 25, 27)."""
 
     def emit(self, v: Vals, s: State, aux):
-        omr, sq = aux
-        return s.K, s.kd, jnp.where(sq > 0, omr, 1.0)
+        (omr, opr), sq = aux
+        omr, opr = jnp.where(sq > 0, omr, 1.0), jnp.where(sq > 0, opr, 1.0)
+        rho = jnp.where(opr < omr, opr - 1.0, 1.0 - omr)  # from the nearer pole
+        return s.K, s.kd, rho, omr
 
     def hold(self, v: Vals, out, act, boundary):
         return out
 
     def finish(self, v: Vals, s: State, outs):
-        K, kd, omr = outs
+        K, kd, rho, omr = outs
         dt = s.K.dtype
         K = jnp.concatenate([v.k0.astype(dt)[None], K])
         cs = jnp.concatenate([v.sw2 * kd[:-1], jnp.ones((1,), dt)])
         F = v.sB2 * kd[-1] * jnp.cumprod(cs[::-1])[::-1]
-        return K, F, 1.0 - omr, omr, FinalNTK().finish(v, s, None)
+        return K, F, rho, omr, FinalNTK().finish(v, s, None)
 
     def lead_shapes(self, L: int, dtype):
         return (_sd(L + 1, dtype=dtype), _sd(L, dtype=dtype), _sd(L, dtype=dtype),

@@ -22,7 +22,7 @@ __all__ = ["core_step", "pair", "tile"]
 
 
 def core_step(spec: Spec, v: Vals, s: State, inp: StepIn) -> tuple[State, tuple]:
-    """One step for one pair: the new carry and (1 - rho_l, sqrt(S S')) for readouts."""
+    """One step for one pair: the new carry and ((1 - rho_l, 1 + rho_l), sqrt(S S'))."""
     E, K, kd, omr, sq = layer_step(spec, v, s.E, inp.zr, inp.zc, inp.nr, inp.nc)
     U = accumulate(spec, v, s, inp.Xr, inp.Xc, inp.first)
     return State(E, K, U, kd), (omr, sq)

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import types
 from collections.abc import Callable, Sequence
 from typing import Literal, TypedDict, Unpack
@@ -16,6 +18,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from rnn_ntk._config import RNNConfig
+from rnn_ntk._validate import check_int
 from rnn_ntk.finite import reparameterized
 from rnn_ntk.interop._nt_compat import load
 
@@ -47,10 +50,23 @@ def _implementation(nt: types.ModuleType, implementation: object):
         return implementation
     if isinstance(implementation, str) and implementation.lower() in IMPLEMENTATIONS:
         return nt.NtkImplementation[implementation.upper()]
-    raise ValueError(
+    error = ValueError if isinstance(implementation, str) else TypeError
+    raise error(
         f"implementation must be one of {IMPLEMENTATIONS} or an nt.NtkImplementation, got "
         f"{implementation!r}."
     )
+
+
+def _vmap_axes(vmap_axes: object) -> int | None:
+    """nt's ``vmap_axes``: 0 (the samples, independent) or None (no vmapping)."""
+    if vmap_axes is None:
+        return None
+    if check_int("vmap_axes", vmap_axes) != 0:
+        raise ValueError(
+            f"vmap_axes must be 0 (the RNN treats the samples on axis 0 independently) or "
+            f"None, got {vmap_axes!r}."
+        )
+    return 0
 
 
 class NtOptions(TypedDict, total=False):
@@ -129,6 +145,7 @@ def ntk_fn_nt(
     """
     nt = neural_tangents()
     impl = _implementation(nt, implementation)
+    vmap_axes = _vmap_axes(vmap_axes)
     f, theta = reparameterized(
         params, cfg, L=L, blocks=blocks, parameterization=parameterization, steps=steps,
         unroll=unroll,
@@ -143,7 +160,10 @@ def ntk_fn_nt(
 
     @jax.jit
     def fn(x1, x2, theta):
-        k = kernel_fn(x1, x2, theta)
+        # AUTO times the implementations while tracing and prints each one's flops:
+        # keep nt's diagnostics off the caller's stdout
+        with contextlib.redirect_stdout(io.StringIO()):
+            k = kernel_fn(x1, x2, theta)
         return jnp.moveaxis(k, -1, 0) if steps else k
 
     return fn, theta

@@ -17,8 +17,9 @@ hard-requires tensorflow. Three things stop it on jax 0.10:
    built on the public ``jax.linearize`` + ``jax.make_jaxpr``: the linear jaxpr of the
    JVP has the tangents of the parameters as inputs, exactly what nt's backward pass
    walks. nt's per-equation VJP learns jax's newer "fancy" transpose rules (slice,
-   scan, ... are registered only there), and three small helpers stop calling
-   ``jnp.size``/``jnp.dtype`` on non-arrays (deprecated in jax 0.10).
+   scan, ... are registered only there), three small helpers stop calling
+   ``jnp.size``/``jnp.dtype`` on non-arrays (deprecated in jax 0.10), and
+   ``NtkImplementation.AUTO`` reads jax's cost analysis as the one dict it now is.
 
 Everything happens inside :func:`load` (called lazily by ``rnn_ntk.interop``); importing
 ``rnn_ntk`` never touches neural-tangents or jax's module namespaces.
@@ -191,8 +192,17 @@ def _patch_nt(nt_empirical: types.ModuleType) -> None:
             fancy[eqn.primitive](cts_in, *accums, **eqn.params)
         return [a.freeze() if isinstance(a, src_ad.ValAccum) else None for a in accums]
 
+    def _get_flops(f, optimize, *a, **kw):
+        # NtkImplementation.AUTO: jax >= 0.4.30 returns one cost dict, not a list of them
+        e = jax.jit(f).lower(*a, **kw)
+        analysis = e.compile().cost_analysis() if optimize else e.cost_analysis()
+        if isinstance(analysis, (list, tuple)):
+            analysis = analysis[0]
+        return analysis["flops"]
+
     nt_empirical._get_primals_out_and_pullback = _get_primals_out_and_pullback
     nt_empirical._eqn_vjp_fn = _eqn_vjp_fn
+    nt_empirical._get_flops = _get_flops
     # Same maths as nt's, without jnp.size/jnp.dtype on ShapeDtypeStructs and arrays
     # (deprecated in jax 0.10, errors in a later release).
     nt_empirical._std_basis = _std_basis

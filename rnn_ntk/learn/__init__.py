@@ -29,8 +29,11 @@ sa2="paper" is resolved at fit to 2/L^3 with L the longest training sequence (``
 so test sequences of other lengths do not change the kernel.
 
 Precision: the kernel is computed in ``dtype`` (default: float64 when ``jax_enable_x64``
-is on, else float32) and handed to libsvm / the ridge solve in float64. The estimators
-never change jax's global configuration.
+is on at fit time, else float32) and handed to libsvm / the ridge solve in float64. The
+precision of the fit is recorded in ``dtype_`` and test kernels are computed in it: a
+model fitted in float64 and unpickled where x64 is off refuses to predict (ValueError
+naming ``jax_enable_x64``) instead of silently computing its test kernels in float32. The
+estimators never change jax's global configuration.
 
 Scaling: with ``scale_kernel=True`` (default) the Gram is divided by its scale on the
 training data, s = mean(diag H) - mean(H) (the trace of the centred Gram over n;

@@ -26,9 +26,9 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
         f"pip install 'rnn_ntk[data]' (or scikit-learn==1.9.1)."
     ) from None
 
-from rnn_ntk._config import RNNConfig
+from rnn_ntk._config import RNNConfig, block_weights
 from rnn_ntk._sequences import Sequences, as_sequences, lengths_from_nan
-from rnn_ntk._validate import check_bool
+from rnn_ntk._validate import check_bool, check_dtype, check_int, check_real_array
 from rnn_ntk.data import znormalize
 from rnn_ntk.infinite import ntk
 
@@ -51,7 +51,7 @@ _JIT_MAX_PAIRS = 1 << 22
 def _sample_weight(sample_weight: object, n: int) -> np.ndarray | None:
     if sample_weight is None:
         return None
-    w = np.asarray(sample_weight, dtype=np.float64)
+    w = check_real_array("sample_weight", sample_weight, finite=False)
     if w.ndim == 0:
         w = np.full(n, float(w))
     if w.shape != (n,):
@@ -77,12 +77,16 @@ def kernel_scale(
       sample_weight: optional non-negative weights, shape (n,).
     Returns:
       A positive float.
+    Raises:
+      TypeError, ValueError: H not a finite square real matrix, or sample_weight not
+        finite non-negative weights of shape (n,) (the message names the argument).
     """
-    H = np.asarray(H, dtype=np.float64)
+    H = check_real_array("H", H)
+    if H.ndim != 2 or H.shape[0] != H.shape[1]:
+        raise ValueError(f"H must be a square (n, n) Gram, got shape {H.shape}.")
     n = H.shape[0]
-    p = np.full(n, 1.0 / max(n, 1)) if sample_weight is None else np.asarray(
-        sample_weight, dtype=np.float64
-    )
+    p = _sample_weight(sample_weight, n)
+    p = np.full(n, 1.0 / max(n, 1)) if p is None else p
     if sample_weight is not None and p.sum() > 0:
         p = p / p.sum()
     s = float(p @ np.diag(H) - p @ H @ p)
@@ -132,16 +136,35 @@ class RNNKernelEstimator(BaseEstimator):
         """
         est = clone(self)
         seqs, _ = est._prepare(X, reset=True)
-        est.cfg_ = est._config(est.seq_len_)
+        est._record_model()
         return est._gram(seqs)
 
-    def _config(self, L: int) -> RNNConfig:
+    def _record_model(self) -> None:
+        """Fixes the kernel of the fit: ``cfg_``, ``blocks_``, ``tile_size_``, ``dtype_``.
+
+        sa2="paper" is resolved by the training sequences (2/L^3, L the longest), so that
+        test sequences of other lengths meet the same kernel; ``dtype_`` is the precision
+        of the fit (``dtype``, or jax's default float now), which predictions keep.
+        """
         cfg = RNNConfig(
             sw2=self.sw2, sa2=self.sa2, sb2=self.sb2, s02=self.s02, sB2=self.sB2, h0=self.h0
         )
-        # "paper" is fixed by the training sequences (2/L^3, L the longest), so that test
-        # sequences of other lengths meet the same kernel.
-        return cfg if cfg.sa2 != "paper" else dataclasses.replace(cfg, sa2=cfg.resolve_sa2(L))
+        L = self.seq_len_
+        self.cfg_ = cfg if cfg.sa2 != "paper" else dataclasses.replace(cfg, sa2=cfg.resolve_sa2(L))
+        block_weights(self.cfg_, L, self.blocks, self.parameterization)  # validates both
+        self.blocks_ = (self.blocks,) if isinstance(self.blocks, str) else tuple(self.blocks)
+        ts = self.tile_size
+        self.tile_size_ = None if ts is None else check_int("tile_size", ts, low=1)
+        self.dtype_ = check_dtype(self.dtype).name
+
+    def _check_precision(self) -> None:
+        """A model fitted in float64 predicts in float64, which needs jax_enable_x64."""
+        if self.dtype_ == "float64" and not jax.config.jax_enable_x64:
+            raise ValueError(
+                f"this {type(self).__name__} was fitted in float64 (dtype_='float64'), "
+                f"which needs 64-bit jax: call jax.config.update('jax_enable_x64', True) "
+                f"before predicting, or refit it with dtype='float32'."
+            )
 
     def _prepare(self, X: object, y: object = _NO_Y, *, reset: bool):
         """Validates X (and y at fit) and returns ``(Sequences(x, lengths), y)``.
@@ -150,12 +173,25 @@ class RNNKernelEstimator(BaseEstimator):
         padding past each length set to 0; lengths is an int64 array (n,), or None when
         every sequence has L steps. ``reset`` (fit) records the shapes of the training set.
         """
-        for flag in ("channels_first", "znormalize", "allow_padding"):
+        for flag in ("channels_first", "znormalize", "allow_padding", "scale_kernel"):
             check_bool(flag, getattr(self, flag))
         lengths = None
         if isinstance(X, Sequences):
             X, lengths = X.x, X.lengths
-        kw = dict(allow_nd=True, dtype=np.float64, ensure_all_finite=False)
+        if X is None or isinstance(X, (str, bytes)):
+            raise TypeError(
+                f"X must be an array of sequences (n, L, d) or (n, L), or rnn_ntk.Sequences, "
+                f"got {type(X).__name__} {X!r}."
+            )
+        shape = getattr(X, "shape", None)
+        n = shape[0] if shape else (len(X) if isinstance(X, (list, tuple)) else None)
+        if reset and n == 0:
+            raise ValueError(
+                f"X holds no sequences (n = 0); {type(self).__name__}.fit needs at least one "
+                f"training sequence."
+            )
+        # predicting on no sequences gives no predictions
+        kw = dict(allow_nd=True, dtype=np.float64, ensure_all_finite=False, ensure_min_samples=0)
         if reset and y is _NO_Y:
             X = validate_data(self, X, reset=True, **kw)
         elif reset:
@@ -173,6 +209,8 @@ class RNNKernelEstimator(BaseEstimator):
                 f"X has d={X.shape[2]} features per step, but {type(self).__name__} was "
                 f"fitted on d={self.n_channels_}."
             )
+        if X.shape[0] == 0:  # (predict) no sequences
+            return Sequences(np.zeros((0, max(X.shape[1], 1), X.shape[2])), None), y
         lengths = self._lengths(X, lengths)
         Lmax = int(lengths.max())
         X = X[:, :Lmax]
@@ -229,15 +267,17 @@ class RNNKernelEstimator(BaseEstimator):
         return np.full(n, L, dtype=np.int64)
 
     def _gram(self, a: Sequences, b: Sequences | None = None) -> Float[np.ndarray, "n1 n2"]:
-        """H(a, b) of ``cfg_`` in float64 (b=None: the symmetric Gram of a)."""
-        blocks = (self.blocks,) if isinstance(self.blocks, str) else tuple(self.blocks)
+        """H(a, b) of the recorded kernel, computed in ``dtype_``, as float64.
+
+        b=None: the symmetric Gram of a.
+        """
         n1, L1 = a.x.shape[:2]
         run = _ntk_jit if n1 * (n1 if b is None else b.x.shape[0]) <= _JIT_MAX_PAIRS else ntk
         if b is not None and not (a.ragged or b.ragged) and L1 != b.x.shape[1]:
             a = Sequences(a.x, np.full(n1, L1, dtype=np.int64))  # one length each side
         H = run(
-            a, b, cfg=self.cfg_, blocks=blocks, parameterization=self.parameterization,
-            tile_size=self.tile_size, dtype=self.dtype,
+            a, b, cfg=self.cfg_, blocks=self.blocks_, parameterization=self.parameterization,
+            tile_size=self.tile_size_, dtype=self.dtype_,
         )
         H = np.asarray(H, dtype=np.float64)
         if not np.all(np.isfinite(H)):
@@ -252,7 +292,7 @@ class RNNKernelEstimator(BaseEstimator):
     ) -> tuple[Float[np.ndarray, "n n"], np.ndarray | None]:
         """The scaled training Gram H/s and the checked sample weights; records the model."""
         w = _sample_weight(sample_weight, seqs.x.shape[0])
-        self.cfg_ = self._config(self.seq_len_)
+        self._record_model()
         H = self._gram(seqs)
         self.kernel_scale_ = kernel_scale(H, w) if self.scale_kernel else 1.0
         self.X_fit_ = seqs.x

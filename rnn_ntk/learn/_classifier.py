@@ -13,6 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from rnn_ntk._sequences import Sequences
+from rnn_ntk._validate import check_real
 from rnn_ntk.learn._base import RNNKernelEstimator
 
 __all__ = ["RNNKernelClassifier"]
@@ -71,8 +72,9 @@ class RNNKernelClassifier(ClassifierMixin, RNNKernelEstimator):
         to the x of a ``Sequences`` too.
       allow_padding: read a trailing run of all-NaN steps as end padding of a shorter
         sequence (sequences of different lengths); False refuses any NaN.
-      dtype: kernel precision, "float32" or "float64"; None uses jax's default float
-        (float64 needs ``jax_enable_x64``, which the estimator never switches on).
+      dtype: kernel precision, "float32" or "float64"; None uses jax's default float at
+        fit time (float64 needs ``jax_enable_x64``, which the estimator never switches
+        on). The precision of the fit is recorded in ``dtype_`` and kept by predictions.
       tile_size: tile edge of the Gram computation (memory O(tile_size^2)); None picks
         the backend default (256 on CPU, 2048 on accelerators).
       C: SVM regularisation, applied to the scaled kernel H/s.
@@ -87,6 +89,9 @@ class RNNKernelClassifier(ClassifierMixin, RNNKernelEstimator):
       lengths_fit_: steps of each training sequence, shape (n,); None if all have L.
       kernel_scale_: s (1.0 if ``scale_kernel=False``).
       cfg_: the ``RNNConfig`` used, sa2="paper" resolved to 2/L^3.
+      dtype_: the precision the model was fitted in ("float32" or "float64"); test
+        kernels are computed in it (a float64 model refuses to predict without
+        ``jax_enable_x64`` rather than silently dropping to float32).
       seq_len_: L, the longest training sequence.
       n_channels_: d, the features per step.
       n_features_in_: X.shape[1] at fit (L as padded, or d if ``channels_first``).
@@ -108,12 +113,14 @@ class RNNKernelClassifier(ClassifierMixin, RNNKernelEstimator):
         Returns:
           self.
         """
+        C = check_real("C", self.C, low=0, open_low=True, what="regularisation constant")
+        tol = check_real("tol", self.tol, low=0, open_low=True, what="tolerance")
         seqs, y = self._prepare(X, y, reset=True)
         self.classes_, y_index, class_weight = _encode_labels(
             y, self.class_weight, type(self).__name__
         )
         H, w = self._fit_gram(seqs, sample_weight)
-        self.svc_ = SVC(kernel="precomputed", C=self.C, class_weight=class_weight, tol=self.tol)
+        self.svc_ = SVC(kernel="precomputed", C=C, class_weight=class_weight, tol=tol)
         self.svc_.fit(H, y_index, sample_weight=w)
         return self
 
@@ -124,6 +131,7 @@ class RNNKernelClassifier(ClassifierMixin, RNNKernelEstimator):
         so that repeated predictions reuse a few compiled shapes.
         """
         check_is_fitted(self)
+        self._check_precision()
         seqs, _ = self._prepare(X, reset=False)
         n = self.X_fit_.shape[0]
         sv = self.svc_.support_
@@ -143,9 +151,12 @@ class RNNKernelClassifier(ClassifierMixin, RNNKernelEstimator):
             or ``Sequences(x, lengths)``.
         Returns:
           Shape (m,) for two classes (positive means ``classes_[1]``), else
-          (m, n_classes) ("ovr" shape, as SVC's default).
+          (m, n_classes) ("ovr" shape, as SVC's default); m = 0 gives an empty array.
         """
         H = self._test_gram(X)
+        if H.shape[0] == 0:
+            k = len(self.classes_)
+            return np.zeros((0,) if k == 2 else (0, k))
         return self.svc_.decision_function(H)
 
     def predict(self, X: object) -> np.ndarray:
@@ -154,7 +165,9 @@ class RNNKernelClassifier(ClassifierMixin, RNNKernelEstimator):
         Args:
           X: m sequences, as in ``decision_function``.
         Returns:
-          The labels, shape (m,).
+          The labels, shape (m,) (empty for m = 0).
         """
         H = self._test_gram(X)
+        if H.shape[0] == 0:
+            return self.classes_[np.zeros(0, dtype=np.intp)]
         return self.classes_[self.svc_.predict(H)]

@@ -10,9 +10,20 @@ from sklearn.kernel_ridge import KernelRidge
 from sklearn.utils.validation import check_is_fitted
 
 from rnn_ntk._sequences import Sequences
+from rnn_ntk._validate import check_real, check_real_array
 from rnn_ntk.learn._base import RNNKernelEstimator
 
 __all__ = ["RNNKernelRegressor"]
+
+
+def _alpha(alpha: object) -> float | np.ndarray:
+    """The ridge penalty: a number >= 0, or one per target column (finite, >= 0)."""
+    if np.ndim(alpha) == 0:
+        return check_real("alpha", alpha, low=0, what="ridge penalty")
+    a = check_real_array("alpha", alpha, ndim=1)
+    if np.any(a < 0):
+        raise ValueError(f"alpha must be ridge penalties >= 0, got {a.tolist()}.")
+    return a
 
 
 @dataclasses.dataclass(kw_only=True, eq=False, repr=False)
@@ -33,8 +44,8 @@ class RNNKernelRegressor(RegressorMixin, RNNKernelEstimator):
 
     Attributes:
       ridge_: the fitted ``KernelRidge(kernel="precomputed")``.
-      X_fit_, lengths_fit_, kernel_scale_, cfg_, seq_len_, n_channels_, n_features_in_:
-        as in ``RNNKernelClassifier``.
+      X_fit_, lengths_fit_, kernel_scale_, cfg_, dtype_, seq_len_, n_channels_,
+        n_features_in_: as in ``RNNKernelClassifier``.
     """
 
     alpha: float = 1e-3
@@ -50,9 +61,10 @@ class RNNKernelRegressor(RegressorMixin, RNNKernelEstimator):
         Returns:
           self.
         """
+        alpha = _alpha(self.alpha)
         seqs, y = self._prepare(X, y, reset=True)
         H, w = self._fit_gram(seqs, sample_weight)
-        self.ridge_ = KernelRidge(alpha=self.alpha, kernel="precomputed")
+        self.ridge_ = KernelRidge(alpha=alpha, kernel="precomputed")
         self.ridge_.fit(H, y, sample_weight=w)
         return self
 
@@ -62,10 +74,13 @@ class RNNKernelRegressor(RegressorMixin, RNNKernelEstimator):
         Args:
           X: m sequences in any of the forms ``fit`` takes, of any lengths.
         Returns:
-          Shape (m,) or (m, k) as y at fit.
+          Shape (m,) or (m, k) as y at fit (m = 0 gives an empty array).
         """
         check_is_fitted(self)
+        self._check_precision()
         seqs, _ = self._prepare(X, reset=False)
+        if seqs.x.shape[0] == 0:
+            return np.zeros((0,) + self.ridge_.dual_coef_.shape[1:])
         H = self._gram(seqs, Sequences(self.X_fit_, self.lengths_fit_))
         return self.ridge_.predict(H / self.kernel_scale_)
 

@@ -90,7 +90,15 @@ class AnalyticFunction:
     def __post_init__(self) -> None:
         object.__setattr__(self, "coeffs", as_coeffs(self.coeffs, "coeffs"))
         object.__setattr__(self, "radius", check_radius(self.radius))
+        object.__setattr__(self, "check_tol", check_real("check_tol", self.check_tol, low=0))
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a str (a label), got {type(self.name).__name__}.")
         if self.log_abs_coeff is not None:
+            if not callable(self.log_abs_coeff):
+                raise TypeError(
+                    f"log_abs_coeff must be a callable i -> log|c_i| or None, got "
+                    f"{self.log_abs_coeff!r}."
+                )
             _check_log_abs_coeff(self)
         if self.fn is not None:
             _check_fn(self)
@@ -145,7 +153,7 @@ def polynomial(coeffs: Sequence[float], name: str = "poly") -> AnalyticFunction:
     Returns:
       The ``AnalyticFunction`` (no callable: it evaluates its coefficients).
     """
-    return AnalyticFunction(np.asarray(coeffs, dtype=np.float64), None, math.inf, name)
+    return AnalyticFunction(as_coeffs(coeffs, "coeffs"), None, math.inf, name)
 
 
 def exp_series(scale: float = 1.0, n_terms: int = 40) -> AnalyticFunction:
@@ -173,9 +181,20 @@ def exp_series(scale: float = 1.0, n_terms: int = 40) -> AnalyticFunction:
             return np.where(i > 0, -np.inf, 0.0)
         return i * la - gammaln(i + 1.0)
 
-    return AnalyticFunction(
-        c, lambda z: jnp.exp(scale * z), math.inf, f"exp({scale:g}z)", log_abs_coeff
+    return _built_in(
+        n_terms, c, lambda z: jnp.exp(scale * z), math.inf, f"exp({scale:g}z)", log_abs_coeff
     )
+
+
+def _built_in(n_terms: int, *args) -> AnalyticFunction:
+    """``AnalyticFunction(*args)``; too few stored terms is reported against n_terms."""
+    try:
+        return AnalyticFunction(*args)
+    except ValueError as e:
+        raise ValueError(
+            f"n_terms = {n_terms} stores too few Taylor coefficients of {args[3]} to match "
+            f"it on [-1, 1] ({e}); pass a larger n_terms."
+        ) from None
 
 
 def arctan_half(n_terms: int = 60) -> AnalyticFunction:
@@ -200,4 +219,6 @@ def arctan_half(n_terms: int = 60) -> AnalyticFunction:
         with np.errstate(divide="ignore"):
             return np.where(odd, -k * math.log(2.0) - np.log(np.where(odd, k, 1.0)), -np.inf)
 
-    return AnalyticFunction(c, lambda z: jnp.arctan(z / 2.0), 2.0, "arctan(z/2)", log_abs_coeff)
+    return _built_in(
+        n_terms, c, lambda z: jnp.arctan(z / 2.0), 2.0, "arctan(z/2)", log_abs_coeff
+    )

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.linalg
 from jaxtyping import Float
 
-from rnn_ntk._validate import check_int, check_real
+from rnn_ntk._validate import check_int, check_real, check_real_array
 
 __all__ = [
     "GeneralizationBound",
@@ -54,21 +54,41 @@ class QuadForm(NamedTuple):
     n: int
 
 
-def _as_real(a: object, name: str) -> np.ndarray:
-    arr = np.asarray(a)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a real array, got dtype {arr.dtype}.")
-    return arr.astype(np.float64)
+def _square(a: object, name: str) -> np.ndarray:
+    """A finite, non-empty square matrix of real numbers, as float64."""
+    arr = check_real_array(name, a)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"{name} must be a square matrix, got shape {arr.shape}.")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty (0 x 0); the bounds need at least one sample.")
+    return arr
+
+
+def _pow2(a: np.ndarray) -> int:
+    """e with max|a| / 2^e in [1, 2) (0 for a = 0): dividing by 2^e is exact."""
+    top = float(np.max(np.abs(a), initial=0.0))
+    return 0 if top == 0 else math.frexp(top)[1] - 1
+
+
+def _sym(a: np.ndarray) -> np.ndarray:
+    """(a + a^T) / 2 without overflow near the float64 maximum."""
+    return 0.5 * a + 0.5 * a.T
+
+
+def _ldexp(q: float, e: int, what: str, hint: str = "") -> float:
+    """q * 2^e (exact), or OverflowError naming ``what`` if it leaves float64."""
+    try:
+        return math.ldexp(q, e)
+    except OverflowError:
+        raise OverflowError(
+            f"{what} = {q:.6g} * 2^{e} exceeds float64's range; rescale the inputs{hint}."
+        ) from None
 
 
 def _checked(H: object, y: object, jitter: object) -> tuple[np.ndarray, np.ndarray, float]:
-    H, y = _as_real(H, "H"), _as_real(y, "y")
-    if H.ndim != 2 or H.shape[0] != H.shape[1]:
-        raise ValueError(f"H must be a square matrix, got shape {H.shape}.")
+    H, y = _square(H, "H"), check_real_array("y", y)
     if y.shape != (H.shape[0],):
         raise ValueError(f"y must have shape ({H.shape[0]},) to match H, got {y.shape}.")
-    if not (np.all(np.isfinite(H)) and np.all(np.isfinite(y))):
-        raise ValueError("H and y must be finite (found NaN or Inf).")
     jitter = check_real("jitter", jitter, low=0)
     scale = max(np.max(np.abs(H), initial=0.0), 1e-300)
     if np.max(np.abs(H - H.T), initial=0.0) > 1e-10 * scale:
@@ -89,13 +109,19 @@ def inverse_quadratic_form(
     Returns:
       A ``QuadForm``.
     Raises:
-      TypeError: H or y not real.
-      ValueError: H not square/symmetric/positive definite, shapes disagree, non-finite
-        values, or a negative jitter. The message names the argument and the fix.
+      TypeError: H or y not real (bools, complex and strings are refused).
+      ValueError: H empty (n = 0) or not square/symmetric/positive definite, shapes
+        disagree, non-finite values, or a negative jitter. The message names the
+        argument and the fix.
+      OverflowError: y^T H^-1 y itself exceeds the float64 range.
     """
     H, y, jitter = _checked(H, y, jitter)
     n = H.shape[0]
-    A = 0.5 * (H + H.T) + jitter * np.eye(n)
+    # y^T H^-1 y = (t^2 / s) y'^T H'^-1 y' with H = s H', y = t y' (powers of two), so
+    # that neither the factorisation nor the solve over- or underflows
+    es, et = _pow2(H), _pow2(y)
+    s, t = math.ldexp(1.0, es), math.ldexp(1.0, et)
+    A = _sym(H / s) + (jitter / s) * np.eye(n)
     eig = np.linalg.eigvalsh(A)
     try:
         c = scipy.linalg.cho_factor(A, lower=True, check_finite=False)
@@ -103,12 +129,15 @@ def inverse_quadratic_form(
         c = None
     if c is None or eig[0] <= 0:
         raise ValueError(
-            f"argument H is not positive definite (smallest eigenvalue {eig[0]:.3g} with "
-            f"jitter={jitter:g}). H must be a PSD kernel Gram of distinct inputs such as "
-            f"rnn_ntk.ntk(x); remove duplicate sequences or pass jitter > 0 (it is "
+            f"argument H is not positive definite (smallest eigenvalue {eig[0] * s:.3g} "
+            f"with jitter={jitter:g}). H must be a PSD kernel Gram of distinct inputs such "
+            f"as rnn_ntk.ntk(x); remove duplicate sequences or pass jitter > 0 (it is "
             f"reported back)."
         )
-    quad = float(y @ scipy.linalg.cho_solve(c, y, check_finite=False))
+    yt = y / t
+    q = float(yt @ scipy.linalg.cho_solve(c, yt, check_finite=False))
+    hint = " (e.g. y to margin 1 as Theorem 2 assumes, or H by its kernel scale)"
+    quad = _ldexp(q, 2 * et - es, "y^T H^-1 y", hint)
     return QuadForm(
         quad=quad,
         norm=math.sqrt(max(quad, 0.0)),
@@ -192,19 +221,26 @@ def psd_lower_constant(M: Float[np.ndarray, "n n"], K: Float[np.ndarray, "n n"])
       K: symmetric, shape (n, n).
     Returns:
       The constant a (float; inf if K is negative semidefinite to rounding).
+    Raises:
+      TypeError, ValueError: M or K not a finite, non-empty square real matrix (the
+        message names it), or M not positive definite.
     """
-    M, K = _as_real(M, "M"), _as_real(K, "K")
-    if M.shape != K.shape or M.ndim != 2 or M.shape[0] != M.shape[1]:
-        raise ValueError(f"M and K must be square of the same shape, got {M.shape}, {K.shape}.")
+    M, K = _square(M, "M"), _square(K, "K")
+    if M.shape != K.shape:
+        raise ValueError(f"M and K must have the same shape, got {M.shape} and {K.shape}.")
+    eM, eK = _pow2(M), _pow2(K)  # a(M, K) = 2^(eM - eK) a(M / 2^eM, K / 2^eK)
+    sM, sK = math.ldexp(1.0, eM), math.ldexp(1.0, eK)
     try:
-        C = np.linalg.cholesky(0.5 * (M + M.T))
+        C = np.linalg.cholesky(_sym(M / sM))
     except np.linalg.LinAlgError:
         raise ValueError(
             "M must be positive definite (its Cholesky factorisation failed)."
         ) from None
-    Z = scipy.linalg.solve_triangular(C, 0.5 * (K + K.T), lower=True)
+    Z = scipy.linalg.solve_triangular(C, _sym(K / sK), lower=True)
     Z = scipy.linalg.solve_triangular(C, Z.T, lower=True)
-    eig = np.linalg.eigvalsh(0.5 * (Z + Z.T))
+    eig = np.linalg.eigvalsh(_sym(Z))
     lam = float(eig[-1])
     # K <= 0 (up to rounding): every a >= 0 works
-    return math.inf if lam <= 1e-12 * max(float(np.max(np.abs(eig))), 1e-300) else 1.0 / lam
+    if lam <= 1e-12 * max(float(np.max(np.abs(eig))), 1e-300):
+        return math.inf
+    return _ldexp(1.0 / lam, eM - eK, "the constant a")

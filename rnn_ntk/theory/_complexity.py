@@ -34,7 +34,14 @@ from jaxtyping import Float
 from scipy.special import gammaln
 
 from rnn_ntk._validate import check_int, check_real
-from rnn_ntk.theory._series import Series, as_series, log_or_neginf, psi_series, sum_series
+from rnn_ntk.theory._series import (
+    Series,
+    as_series,
+    check_radius,
+    log_or_neginf,
+    psi_series,
+    sum_series,
+)
 
 __all__ = [
     "NVariableComplexity",
@@ -72,9 +79,14 @@ def log_largest_multinomial(i: object, N: int) -> np.ndarray:
       log C_{N,i} with the shape of ``i``.
     """
     N = check_int("N", N, low=1)
-    i = np.asarray(i, dtype=np.int64)
+    if i is None or isinstance(i, (str, bytes, bool)):
+        raise TypeError(f"i must be integer degrees >= 0, got {type(i).__name__} {i!r}.")
+    i = np.asarray(i)
+    if i.size and i.dtype.kind not in "iu":
+        raise TypeError(f"i must be integer degrees >= 0, got dtype {i.dtype}.")
+    i = i.astype(np.int64)
     if np.any(i < 0):
-        raise ValueError("degrees i must be >= 0.")
+        raise ValueError(f"i must be degrees >= 0, got min {int(i.min())}.")
     q, r = np.divmod(i, N)
     return gammaln(i + 1.0) - r * gammaln(q + 2.0) - (N - r) * gammaln(q + 1.0)
 
@@ -99,6 +111,7 @@ def _complexity_n_log(s: Series, log_R: float, N: int, L: float, C1: float) -> f
 
 
 def _coeff_series(coeffs: object, radius: float) -> Series:
+    radius = check_radius(radius)  # a number > 0 or inf (never None)
     return as_series(coeffs, "coeffs", radius if not hasattr(coeffs, "coeffs") else None)
 
 

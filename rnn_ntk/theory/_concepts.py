@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Self
 
 import jax.numpy as jnp
@@ -20,7 +20,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from rnn_ntk._sequences import as_sequences
-from rnn_ntk._validate import check_int, is_traced
+from rnn_ntk._validate import check_int, check_real_array, is_traced
 from rnn_ntk.theory._analytic import AnalyticFunction
 from rnn_ntk.theory._complexity import (
     NVariableComplexity,
@@ -31,10 +31,18 @@ from rnn_ntk.theory._complexity import (
 __all__ = ["AdditiveConcept", "NVariableConcept", "random_additive", "random_n_variable"]
 
 
+def _sequence(value: object, name: str, what: str) -> tuple:
+    """``value`` as a tuple; TypeError naming ``name`` if it is not a sequence."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a sequence of {what}, got {type(value).__name__} "
+                        f"{value!r}.")  # fmt: skip
+    return tuple(value)
+
+
 def _psis(psis: object, count: int, name: str) -> tuple[AnalyticFunction, ...]:
     if isinstance(psis, AnalyticFunction):
         return (psis,) * count
-    psis = tuple(psis)
+    psis = _sequence(psis, name, "AnalyticFunctions (or one AnalyticFunction)")
     if len(psis) != count:
         raise ValueError(
             f"{name} must be one AnalyticFunction or {count} of them, got {len(psis)}."
@@ -49,13 +57,11 @@ def _psis(psis: object, count: int, name: str) -> tuple[AnalyticFunction, ...]:
 
 
 def _betas(betas: object, name: str) -> np.ndarray:
-    b = np.asarray(betas, dtype=np.float64)
+    b = check_real_array(name, betas)
     if b.ndim == 1:
         b = b[None]
     if b.ndim != 2 or b.shape[0] == 0:
         raise ValueError(f"{name} must have shape (terms, d), got {np.shape(betas)}.")
-    if not np.all(np.isfinite(b)):
-        raise ValueError(f"{name} must be finite.")
     norms = np.linalg.norm(b, axis=1)
     if np.any(norms > 1.0 + 1e-12):
         k = int(np.argmax(norms))
@@ -67,7 +73,7 @@ def _betas(betas: object, name: str) -> np.ndarray:
 
 
 def _positions(positions: Sequence[int], L: int, name: str) -> tuple[int, ...]:
-    pos = tuple(positions)
+    pos = _sequence(positions, name, "1-based step indices")
     if not pos:
         raise ValueError(f"{name} must name at least one step.")
     out = tuple(check_int(f"{name}[{k}]", p) for k, p in enumerate(pos))
@@ -234,7 +240,8 @@ class NVariableConcept(_PsiSum):
         """F*(x) for each sequence, shape (n,)."""
         X, norms = self._steps(x)  # (n, N, d), (n, N)
         denom = math.sqrt(self.N) * jnp.max(norms, axis=-1)  # (n,)
-        z = X.reshape(X.shape[0], -1) @ jnp.asarray(self.betas, X.dtype).T / denom[:, None]
+        z = X.reshape(X.shape[0], self.N * self.d) @ jnp.asarray(self.betas, X.dtype).T
+        z = z / denom[:, None]
         return sum(psi(z[:, r]) for r, psi in enumerate(self.psis))
 
     def complexity(self, C0: float, *, C1: float = 100.0) -> NVariableComplexity:
@@ -267,7 +274,10 @@ def random_additive(
       An ``AdditiveConcept``.
     """
     L, d = check_int("L", L, low=1), check_int("d", d, low=1)
-    positions = tuple(range(1, L + 1)) if positions is None else tuple(positions)
+    seed = check_int("seed", seed, low=0)
+    if positions is None:
+        positions = tuple(range(1, L + 1))
+    positions = _sequence(positions, "positions", "1-based step indices")
     betas = _unit_rows(np.random.default_rng(seed), len(positions), d)
     return AdditiveConcept(L, positions, betas, psi)
 
@@ -295,5 +305,7 @@ def random_n_variable(
     """
     L, d = check_int("L", L, low=1), check_int("d", d, low=1)
     n_terms = check_int("n_terms", n_terms, low=1)
-    betas = _unit_rows(np.random.default_rng(seed), n_terms, len(tuple(positions)) * d)
-    return NVariableConcept(L, tuple(positions), betas, psi)
+    seed = check_int("seed", seed, low=0)
+    positions = _sequence(positions, "positions", "1-based step indices")
+    betas = _unit_rows(np.random.default_rng(seed), n_terms, len(positions) * d)
+    return NVariableConcept(L, positions, betas, psi)

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from jaxtyping import Array, Float
 
-from rnn_ntk._validate import check_int, check_real
+from rnn_ntk._validate import check_int, check_real, is_real_dtype
 
 __all__ = [
     "LabelledData",
@@ -56,7 +56,7 @@ def sample_sequences(
     """
     n, L, d = check_int("n", n, low=0), check_int("L", L, low=1), check_int("d", d, low=1)
     c_min, c_max = _norm_range(c_min, c_max)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
     u = rng.standard_normal((n, L, d))
     u /= np.linalg.norm(u, axis=-1, keepdims=True)
     r = rng.uniform(c_min, c_max, size=(n, L, 1))
@@ -73,8 +73,11 @@ def as_labels(y: object, name: str = "y", n: int | None = None) -> np.ndarray:
     Returns:
       The labels, float64 of shape (n,).
     """
+    n = None if n is None else check_int("n", n, low=0)
+    if y is None or isinstance(y, (str, bytes)):
+        raise TypeError(f"{name} must be an array of labels -1/+1, got {y!r}.")
     arr = np.asarray(y)
-    if arr.dtype.kind not in "biuf":
+    if not (is_real_dtype(arr.dtype, integers=True) or arr.dtype.kind == "b"):
         raise TypeError(f"{name} must hold numeric labels -1/+1, got dtype {arr.dtype}.")
     arr = arr.astype(np.float64)
     if arr.ndim != 1 or (n is not None and arr.shape[0] != n):
@@ -150,6 +153,7 @@ def margin_quantile(
     q = check_real("q", q, low=0, high=1)
     if q == 1:
         raise ValueError("q must lie in [0, 1), got 1.0.")
+    n = check_int("n", n, low=1)
     x = sample_sequences(n, concept.L, concept.d, c_min=c_min, c_max=c_max, seed=seed)
     return float(np.quantile(np.abs(np.asarray(concept(x))), q))
 
@@ -204,7 +208,7 @@ def sample_labelled(
     n = check_int("n", n, low=0)
     gamma = check_real("gamma", gamma, low=0, open_low=True)
     max_rounds = check_int("max_rounds", max_rounds, low=1)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
     xs, fs, proposed, have = [], [], 0, 0
     for _ in range(max_rounds):
         if have >= n:
@@ -219,6 +223,11 @@ def sample_labelled(
         xs.append(x[keep])
         fs.append(f[keep])
         have += int(keep.sum())
+    if n == 0:  # nothing to draw: an empty sample of the right shapes
+        empty = np.zeros(0)
+        x = np.zeros((0, concept.L, concept.d))
+        return LabelledData(x=x, y=empty, y_tilde=empty, f=empty, scale=1.0 / gamma,
+                            acceptance=1.0)  # fmt: skip
     if have < n:
         raise ValueError(
             f"only {have} of {n} samples reached |F*| >= gamma = {gamma:g} after "

@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import logsumexp
 
-from rnn_ntk._validate import check_real
+from rnn_ntk._validate import check_real, is_real_dtype
 
 __all__ = [
     "Series",
@@ -59,14 +59,16 @@ def as_coeffs(coeffs: object, name: str = "coeffs") -> np.ndarray:
     Returns:
       The coefficients, shape (K+1,), float64.
     Raises:
-      TypeError: complex or non-numeric coefficients.
+      TypeError: bool, complex or non-numeric coefficients.
       ValueError: wrong shape, empty, or non-finite coefficients.
     """
+    if coeffs is None or isinstance(coeffs, (str, bytes)):
+        raise TypeError(f"{name} must be a 1-D array of Taylor coefficients, got {coeffs!r}.")
     try:
         c = np.asarray(coeffs)
     except Exception as e:  # ragged lists and the like
         raise TypeError(f"{name} must be a 1-D array of Taylor coefficients: {e}") from None
-    if c.dtype.kind not in "biuf":
+    if not is_real_dtype(c.dtype, integers=True):
         raise TypeError(
             f"{name} must hold real Taylor coefficients c_0, c_1, ..., got dtype {c.dtype}."
         )
@@ -137,6 +139,13 @@ def as_series(p: object, name: str, radius: float | None = None) -> Series:
 
 def psi_series(psis: object, name: str) -> list[Series]:
     """A psi or a sequence of psis (``AnalyticFunction``s or polynomial arrays)."""
+    if psis is None or isinstance(psis, (str, bytes)) or np.ndim(psis) == 0 and not hasattr(
+        psis, "coeffs"
+    ):
+        raise TypeError(
+            f"{name} must be an AnalyticFunction, a coefficient array or a sequence of "
+            f"them, got {type(psis).__name__} {psis!r}."
+        )
     if hasattr(psis, "coeffs") or (isinstance(psis, np.ndarray) and psis.ndim == 1) or (
         isinstance(psis, Sequence) and psis and np.isscalar(psis[0])
     ):

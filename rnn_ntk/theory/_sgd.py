@@ -133,6 +133,7 @@ def initial_params(
     Returns:
       The parameter dict (W, A, b, M0, B), as ``rnn_ntk.init_params`` draws it.
     """
+    seed = check_int("seed", seed, low=0)
     return init_params(jax.random.key(seed), cfg, m=m, d=d, L=L, dtype=check_dtype(dtype))
 
 

@@ -22,6 +22,7 @@ from jaxtyping import Array
 from rnn_ntk._config import RNNConfig
 from rnn_ntk._sequences import as_sequences
 from rnn_ntk._validate import check_bool, check_choice, check_dtype, check_int, check_real
+from rnn_ntk.finite import check_cfg
 from rnn_ntk.theory._sampling import as_labels
 from rnn_ntk.theory._sgd_program import Data, Program
 from rnn_ntk.theory._sgd_step import SCALINGS
@@ -68,6 +69,11 @@ class Plan(NamedTuple):
 
 def _sequences(x: object, name: str, dt, like: tuple[int, int] | None = None) -> Array:
     s = as_sequences(x, name, dt)
+    if s.x.shape[0] == 0:
+        raise ValueError(
+            f"{name} holds no sequences (n = 0); Algorithm 1 needs at least one: pass an "
+            f"(n, L, d) array with n >= 1."
+        )
     if s.lengths is not None:
         raise ValueError(
             f"{name} carries per-sequence lengths; Algorithm 1 trains on sequences of one "
@@ -87,8 +93,6 @@ def _data(x_train, y_train, x_test, y_test, x_probe, dt) -> Data:
     xte = _sequences(x_test, "x_test", dt, (L, d))
     ytr = jnp.asarray(as_labels(y_train, "y_train", n), dt)
     yte = jnp.asarray(as_labels(y_test, "y_test", xte.shape[0]), dt)
-    if n == 0 or xte.shape[0] == 0:
-        raise ValueError("x_train and x_test need at least one sequence each.")
     xpr = xtr[: min(8, n)] if x_probe is None else _sequences(x_probe, "x_probe", dt, (L, d))
     return xtr, ytr, xte, yte, xpr
 
@@ -191,8 +195,7 @@ def plan(
     Returns:
       The ``Plan``.
     """
-    if not isinstance(cfg, RNNConfig):
-        raise TypeError(f"cfg must be an RNNConfig, got {type(cfg).__name__}.")
+    check_cfg(cfg)
     dt = check_dtype(dtype)
     arrays = _data(*data, dt)
     n, L, d = arrays[0].shape

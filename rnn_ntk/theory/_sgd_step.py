@@ -17,6 +17,7 @@ from jaxtyping import Array, Float
 
 from rnn_ntk._config import RNNConfig
 from rnn_ntk._validate import check_choice
+from rnn_ntk.finite import check_cfg
 
 __all__ = ["SCALINGS", "logistic_loss", "output_scale", "sample_gradient", "step_size"]
 
@@ -71,6 +72,7 @@ def sample_gradient(
       (f, loss, grad_W): the logit f(W, x), l(y f) and its gradient in W, shape (m, m).
     """
     scaling = check_choice("scaling", scaling, SCALINGS)
+    check_cfg(cfg)
     W, B = params["W"], params["B"]
     m, L = W.shape[0], x.shape[0]
     s = output_scale(m, scaling)

@@ -31,3 +31,14 @@ def test_bound_cli_reports_bad_arguments(tmp_path, capsys):
             "--quiet", "--no-plot"]
     assert main(args) == 2
     assert "repeats" in capsys.readouterr().err
+
+
+def test_a_job_that_fails_on_its_data_says_why_in_one_line(tmp_path, capsys):
+    """d = 1 at L = 2: the centred concept has no margin; status 1 (the arguments were
+    valid), one line, no traceback."""
+    args = ["bound", "--Ls", "2", "--n", "4", "--d", "1", "--repeats", "1",
+            "--out", str(tmp_path), "--quiet", "--no-plot"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("rnn-ntk bound: error: the margin gamma")

@@ -111,3 +111,47 @@ def test_cli_refuses_to_mix_sweeps(tmp_path, capsys):
     assert "holds a different sweep" in capsys.readouterr().err
     assert main(["converge", "--widths", "16", "8", "--out", str(out)]) == 2
     assert "strictly increasing" in capsys.readouterr().err
+
+
+SMALL = [*ARGS[:6], "8", "--seeds", "0", "1", "--quiet", "--no-plot"]
+
+
+def test_cli_never_mixes_in_cells_of_another_sweep(tmp_path, capsys):
+    """Issue 10: sweep.json deleted, then --h0 zero: refused before any work, in one line."""
+    out = tmp_path / "s"
+    assert main([*SMALL, "--out", str(out)]) == 0
+    (out / "sweep.json").unlink()
+    capsys.readouterr()
+    assert main([*SMALL, "--out", str(out), "--h0", "zero"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "belongs to another sweep" in err and "argument --out" in err
+
+
+def test_cli_recomputes_an_edited_cell_and_warns_in_one_line(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main([*SMALL, "--out", str(out)]) == 0
+    ref = json.loads((out / "table.json").read_text())["rows"]
+    path = out / "cells" / "m8_s0.json"
+    record = json.loads(path.read_text())
+    record["cell"]["theta_err"] = 123.0
+    path.write_text(json.dumps(record))
+    sweep = out / "sweep.json"
+    sweep.write_text(sweep.read_text()[:30])  # and a truncated manifest
+    capsys.readouterr()
+    assert main([*SMALL, "--out", str(out)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all(line.startswith("rnn-ntk converge: warning: ") for line in err)
+    assert "rewriting damaged" in err[0] and "m8_s0.json" in err[1]
+    summary = json.loads((out / "table.json").read_text())
+    assert summary["computed_cells"] == [[8, 0]]
+    for key in ("theta_err_mean", "theta_err_std", "avg_err"):
+        assert summary["rows"][0][key] == ref[0][key]
+
+
+def test_cli_reports_a_folder_where_a_cell_belongs(tmp_path, capsys):
+    out = tmp_path / "s"
+    (out / "cells" / "m8_s1.json").mkdir(parents=True)
+    assert main([*SMALL, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "m8_s1.json is not a cell file" in err

@@ -45,7 +45,7 @@ def test_ucr_cli_row_and_protocol_never_looks_at_test_labels(monkeypatch, tmp_pa
     [(["ucr", "Beef"], "unknown data set name 'Beef'"),
      (["ucr"], "give a data set NAME"),
      (["ucr", "Covid3Month"], "regression set"),
-     (["ucr", "GunPoint", "--max-train", "1"], "--max-train must be >= 2")],
+     (["ucr", "GunPoint", "--max-train", "1"], "argument --max-train: must be an int >= 2")],
 )
 def test_ucr_cli_errors(args, message, capsys):
     assert main(args) == 2

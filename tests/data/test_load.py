@@ -150,3 +150,17 @@ def test_from_aeon_bad_input():
         data.from_aeon(np.array([[["a", "b"]]]))
     with pytest.raises(ValueError, match="shape"):
         data.from_aeon(np.zeros((2, 2, 2, 2)))
+
+
+def test_from_aeon_options_are_strict():
+    X = np.random.default_rng(0).normal(size=(3, 2, 5))
+    for bad in ("no", 1, None):
+        with pytest.raises(TypeError, match="return_lengths must be True or False"):
+            data.from_aeon(X, return_lengths=bad)
+    for bad in (None, "X"):
+        with pytest.raises(TypeError, match="X must be an aeon collection"):
+            data.from_aeon(bad)
+    x, lengths = data.from_aeon(X, return_lengths=np.bool_(True))
+    assert x.shape == (3, 5, 2) and lengths.tolist() == [5, 5, 5]
+    assert data.from_aeon(X.astype(np.float16)).dtype == np.float64
+    assert data.from_aeon(np.zeros((0, 2, 5))).shape == (0, 5, 2)

@@ -104,3 +104,19 @@ def test_znormalize_and_resample_take_sequences():
                                   data.resample(xn, 11))
     with pytest.raises(ValueError, match=r"x\.lengths must lie in \[1, 8\]"):
         data.resample(Sequences(x, np.array([8, 9, 2])), 4)
+
+
+def test_preprocessing_arguments_are_named():
+    x = np.random.default_rng(0).normal(size=(2, 4, 1))
+    for bad, exc in ((-1.0, ValueError), (np.nan, ValueError), (True, TypeError),
+                     ("1", TypeError), ([1e-8], TypeError)):
+        with pytest.raises(exc, match="eps must be"):
+            data.znormalize(x, eps=bad)
+    np.testing.assert_array_equal(data.znormalize(x, eps=np.float32(1e-8)), data.znormalize(x))
+    for bad in ("x", None):
+        with pytest.raises(TypeError, match="X must be an array of real numbers"):
+            data.check_finite_sequences(bad)
+        with pytest.raises(TypeError, match="x must be an array of real numbers"):
+            data.resample(bad, 3)
+    assert data.resample(np.zeros((0, 4, 1)), 3).shape == (0, 3, 1)
+    assert data.znormalize(np.zeros((0, 4, 1))).shape == (0, 4, 1)

@@ -4,6 +4,7 @@ import glob
 import importlib.util
 import os
 
+import numpy as np
 import pytest
 
 from rnn_ntk import data
@@ -37,3 +38,15 @@ def test_unknown_name_lists_bundled_and_suggests():
         data.load_dataset("Beef")
     with pytest.raises(TypeError, match="name must be"):
         data.load_dataset(3)
+
+
+def test_filters_are_strictly_typed():
+    for bad in ("no", 1, 0, "yes"):
+        with pytest.raises(TypeError, match="equal_length must be True or False"):
+            data.bundled_datasets(equal_length=bad)
+    with pytest.raises(ValueError, match=r"task \(or None for both\) must be one of"):
+        data.bundled_datasets(task="clustering")
+    with pytest.raises(TypeError, match="task"):
+        data.bundled_datasets(task=1)
+    assert data.bundled_datasets(equal_length=np.bool_(False)) == data.bundled_datasets(
+        equal_length=False)

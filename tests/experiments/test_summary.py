@@ -18,3 +18,10 @@ def test_summary_matches_the_kernels():
     assert s["H_cond"] == pytest.approx(eig[-1] / eig[0], rel=1e-8)
     assert s["yT_Hinv_y"] == pytest.approx(y @ np.linalg.solve(H, y), rel=1e-8)
     assert s["config"]["sa2"] == 2.0 / 4**3 and s["config"]["h0"] == "zero"
+
+
+def test_one_sequence_is_refused_not_summarised_as_nan():
+    """Issue 10: n = 1 gave NaN off-diagonal statistics; they need a pair of sequences."""
+    x, y = rnn_ntk.toy_sequences(1, 4, 2, seed=0)
+    with pytest.raises(ValueError, match="at least 2 sequences"):
+        kernel_summary(x, y)

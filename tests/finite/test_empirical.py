@@ -223,3 +223,55 @@ def test_non_finite_values_are_rejected(setup):
     bad_p = dict(p, A=p["A"].at[0, 0].set(jnp.nan))
     with pytest.raises(ValueError, match="params\\['A'\\] contains non-finite"):
         rnn_ntk.empirical_kernels(bad_p, x1, x2, cfg=CFG)
+
+
+@pytest.mark.parametrize("method", ["structured", "autodiff"])
+@pytest.mark.parametrize("steps", [False, True])
+def test_no_samples_give_the_empty_gram_with_every_method(setup, method, steps):
+    """n = 0 on either side: the empty Gram, as ``rnn_ntk.ntk`` (was map()/modulo errors)."""
+    p, x1, _, _ = setup
+    x0 = np.zeros((0, 4, 2))
+    lead = (4,) if steps else ()
+    for a, b, shape in ((x0, None, (0, 0)), (x0, x1, (0, 3)), (x1, x0, (3, 0)),
+                        (rnn_ntk.Sequences(x0, np.zeros(0, int)), None, (0, 0))):
+        got = rnn_ntk.empirical_ntk(p, a, b, cfg=CFG, method=method, steps=steps)
+        assert got.shape == lead + shape and got.dtype == jnp.float64
+        want = rnn_ntk.ntk(a, b, cfg=CFG, steps=steps)
+        assert want.shape == got.shape
+    ek = rnn_ntk.empirical_kernels(p, x1, x0, cfg=CFG)
+    assert (ek.K.shape, ek.F.shape, ek.H.shape) == ((5, 3, 0), (4, 3, 0), (3, 0))
+
+
+def test_argument_messages_name_the_argument(setup):
+    p, x1, x2, _ = setup
+    for bad in (None, 5):
+        with pytest.raises(TypeError, match=r"blocks must be a sequence of block names"):
+            rnn_ntk.empirical_ntk(p, x1, x2, cfg=CFG, blocks=bad)
+    with pytest.raises(TypeError, match=r"dtype must be float32 or float64.*'banana'"):
+        rnn_ntk.empirical_ntk(p, x1, x2, cfg=CFG, dtype="banana")
+    for method in METHODS_WITHOUT_NT:
+        with pytest.raises(ValueError, match="tile_size must be an int >= 1"):
+            rnn_ntk.empirical_ntk(p, np.zeros((0, 4, 2)), cfg=CFG, method=method, tile_size=0)
+    for bad in (True, 2.5, "2"):
+        with pytest.raises(TypeError, match="tile_size must be an int"):
+            rnn_ntk.empirical_kernels(p, x1, cfg=CFG, tile_size=bad)
+    want = rnn_ntk.empirical_ntk(p, x1, x2, cfg=CFG, tile_size=2)
+    for ts in (np.int64(2), np.int32(2), jnp.int32(2), np.array(2), np.uint8(2)):
+        np.testing.assert_array_equal(rnn_ntk.empirical_ntk(p, x1, x2, cfg=CFG, tile_size=ts),
+                                      want)
+
+
+METHODS_WITHOUT_NT = ("structured", "autodiff")
+
+
+def test_overflowing_kernel_is_an_error_not_inf(setup):
+    """Finite float32 inputs whose empirical NTK exceeds float32 raise, not return inf."""
+    p, x1, _, _ = setup
+    p32 = {k: np.asarray(v, np.float32) for k, v in p.items()}
+    x = (x1 * 1e20).astype(np.float32)  # h ~ 1e20 fits float32, Theta ~ 1e40 does not
+    for method in METHODS_WITHOUT_NT:
+        with pytest.raises(FloatingPointError, match="empirical_ntk is not finite in float32"):
+            rnn_ntk.empirical_ntk(p32, x, cfg=CFG, blocks=("W", "A"), method=method)
+    with pytest.raises(FloatingPointError, match="empirical_kernels is not finite"):
+        rnn_ntk.empirical_kernels(p32, x, cfg=CFG)
+    assert np.isfinite(rnn_ntk.empirical_ntk(p, x1 * 1e20, cfg=CFG, blocks=("W", "A"))).all()

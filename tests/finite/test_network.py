@@ -164,3 +164,68 @@ def test_bad_lengths():
         rnn_ntk.apply(p, Sequences(bad, LENGTHS), RAGGED_CFG)
     with pytest.raises(ValueError, match="non-finite"):
         rnn_ntk.apply(p, x1, RAGGED_CFG)
+
+
+def test_every_bool_option_is_a_bool():
+    p = _params()
+    x = random_sequences(2, 3, 2)
+    for bad in ("no", "yes", 1, 0, None, 1.0, np.int64(1)):
+        with pytest.raises(TypeError, match="steps must be True or False"):
+            rnn_ntk.apply(p, x, CFG, steps=bad)
+        for flag in ("steps", "unroll"):
+            with pytest.raises(TypeError, match=f"{flag} must be True or False"):
+                rnn_ntk.finite.reparameterized(p, CFG, L=3, **{flag: bad})
+    np.testing.assert_array_equal(rnn_ntk.apply(p, x, CFG, steps=np.bool_(True)),
+                                  rnn_ntk.apply(p, x, CFG, steps=True))
+
+
+def test_blocks_of_the_wrong_type_are_named():
+    p = _params()
+    for bad in (None, 5, [1]):
+        with pytest.raises((TypeError, ValueError), match="block"):
+            rnn_ntk.finite.reparameterized(p, CFG, L=3, blocks=bad)
+    with pytest.raises(TypeError, match=r"blocks must be a sequence of block names"):
+        rnn_ntk.finite.reparameterized(p, CFG, L=3, blocks=None)
+
+
+def test_no_samples_give_empty_outputs():
+    p = _params()
+    x0 = np.zeros((0, 3, 2))
+    assert rnn_ntk.apply(p, x0, CFG).shape == (0,)
+    assert rnn_ntk.apply(p, x0, CFG, steps=True).shape == (0, 3)
+    assert rnn_ntk.hidden_states(p, x0, CFG).shape == (0, 4, 4)
+    s0 = Sequences(x0, np.zeros(0, int))
+    assert rnn_ntk.apply(p, s0, CFG).shape == (0,)
+    assert rnn_ntk.hidden_states(p, s0, CFG).shape == (0, 4, 4)
+
+
+@pytest.mark.parametrize("dt", [np.float16, jnp.bfloat16])
+def test_half_precision_inputs_and_params_are_cast(dt):
+    """Inputs and parameters of any real float dtype are accepted; computed in >= float32."""
+    p = _params()
+    x = random_sequences(3, 3, 2)
+    xh = jnp.asarray(x, dt)
+    want = rnn_ntk.apply(p, np.asarray(xh.astype(jnp.float64)), CFG)
+    np.testing.assert_array_equal(rnn_ntk.apply(p, xh, CFG), want)
+    ph = {k: jnp.asarray(v, dt) for k, v in p.items()}
+    out = rnn_ntk.apply(ph, x, CFG)
+    assert out.dtype == jnp.float32
+    p32 = {k: np.asarray(v.astype(jnp.float32)) for k, v in ph.items()}
+    np.testing.assert_allclose(out, rnn_ntk.apply(p32, x.astype(np.float32), CFG), rtol=1e-6)
+
+
+def test_overflow_is_an_error_not_inf():
+    """Outputs beyond the compute dtype's range raise instead of coming back inf/NaN."""
+    p = {k: np.asarray(v) for k, v in _params().items()}
+    x = random_sequences(2, 3, 2)
+    big = {**p, "A": p["A"] * 1e30}  # float32 holds the params, not g(x) ~ 1e30 * 1e30
+    p32 = {k: v.astype(np.float32) for k, v in big.items()}
+    with pytest.raises(FloatingPointError, match=r"apply is not finite in float32"):
+        rnn_ntk.apply({**p32, "B": p32["B"] * np.float32(1e10)}, x.astype(np.float32) * 1e5,
+                      CFG)
+    with pytest.raises(FloatingPointError, match=r"hidden_states is not finite"):
+        rnn_ntk.hidden_states(p32, x.astype(np.float32) * 1e10, CFG)
+    # finite float64 parameters that float32 cannot hold: an OverflowError naming them
+    with pytest.raises(OverflowError, match=r"params\['A'\] holds values beyond .*float32"):
+        rnn_ntk.apply({**p, "A": p["A"] * 1e300}, x, CFG, dtype=jnp.float32)
+    assert np.isfinite(rnn_ntk.apply(big, x, CFG)).all()  # float64 holds them

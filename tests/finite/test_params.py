@@ -100,3 +100,26 @@ def test_apply_rejects_bad_params(edit, exc, words):
 def test_params_must_be_a_dict():
     with pytest.raises(TypeError, match="params must be a dict"):
         rnn_ntk.apply([1, 2], random_sequences(2, 3, 2), CFG)
+
+
+def test_init_params_takes_numpy_and_jax_integers():
+    want = rnn_ntk.init_params(jax.random.key(3), CFG, m=5, d=2, L=4)
+    for m, d, L in ((np.int64(5), np.int32(2), jnp.int32(4)), (np.array(5), np.uint8(2), 4)):
+        got = rnn_ntk.init_params(jax.random.key(3), CFG, m=m, d=d, L=L)
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k])
+    for bad in (True, 5.0, "5", None):
+        with pytest.raises(TypeError, match=r"m \(the width\) must be an int"):
+            rnn_ntk.init_params(jax.random.key(3), CFG, m=bad, d=2, L=4)
+    with pytest.raises(TypeError, match=r"dtype must be float32 or float64"):
+        rnn_ntk.init_params(jax.random.key(3), CFG, m=5, d=2, L=4, dtype=jnp.bfloat16)
+
+
+def test_variances_take_numpy_and_jax_scalars():
+    for v in (np.float32(2), np.int64(2), jnp.float32(2), np.array(2.0), np.uint8(2)):
+        assert rnn_ntk.RNNConfig(sw2=v, sa2=v, sb2=v, s02=v, sB2=v) == rnn_ntk.RNNConfig(
+            sw2=2.0, sa2=2.0, sb2=2.0, s02=2.0, sB2=2.0
+        )
+    for bad in (True, "2", None, np.nan, -1.0):
+        with pytest.raises((TypeError, ValueError), match=r"RNNConfig.sw2 must be"):
+            rnn_ntk.RNNConfig(sw2=bad)

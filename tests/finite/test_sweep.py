@@ -6,6 +6,7 @@ The ``rnn-ntk converge`` command around the sweep is tested in tests/cli/.
 import json
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -142,3 +143,49 @@ def test_bad_sweep_arguments(sweep):
         run(cells=wrong)
     with pytest.raises(ValueError, match="belongs to another sweep"):
         run(x=x[:2], cells={(8, 0): table.cells[0]})
+
+
+def test_one_width_may_be_any_integer_scalar():
+    for w in (8, np.int64(8), jnp.int32(8), np.array(8), [jnp.int32(8)]):
+        assert check_widths(w) == (8,)
+    for bad in (True, 8.0, None):
+        with pytest.raises(TypeError, match=r"widths\[0\] \(a width m\) must be an int"):
+            check_widths(bad)
+
+
+def test_no_sequences_is_refused_by_the_sweep():
+    with pytest.raises(ValueError, match=r"x holds no sequences \(n = 0\)"):
+        rnn_ntk.convergence(np.zeros((0, 3, 2)), cfg=CFG, widths=(8,), seeds=1)
+
+
+def test_cells_of_another_configuration_or_edited_are_refused(sweep):
+    """A cell is used only if its theta_err is the error of its Theta against this H^inf."""
+    x, table = sweep
+    cells = {(c.m, c.seed): c for c in table.cells if c.m == 8}
+    again = rnn_ntk.convergence(x, cfg=CFG, widths=(8,), seeds=SEEDS, cells=cells)
+    np.testing.assert_array_equal(again.theta_err, table.theta_err[:1])
+    zero = rnn_ntk.RNNConfig(h0="zero")  # the mixed-up resume: h0="random" cells, h0="zero"
+    with pytest.raises(ValueError, match=r"cells\[\(8, 0\)\] does not belong to this sweep"):
+        rnn_ntk.convergence(x, cfg=zero, widths=(8,), seeds=SEEDS, cells=cells)
+    for edit in (123.0, float("nan")):
+        c = cells[(8, 0)]
+        bad = {**cells, (8, 0): Cell(**{**c.__dict__, "theta_err": edit})}
+        with pytest.raises(ValueError, match="does not belong to this sweep"):
+            rnn_ntk.convergence(x, cfg=CFG, widths=(8,), seeds=SEEDS, cells=bad)
+
+
+def test_vanishing_reference_gives_no_nan():
+    """sB2 = 0: H^inf = 0 and Theta_W = 0; every error is 0, the cross part 0 (not NaN)."""
+    x, _ = rnn_ntk.toy_sequences(3, 3, 2, seed=0)
+    table = rnn_ntk.convergence(x, cfg=rnn_ntk.RNNConfig(sB2=0.0), widths=(8,), seeds=1)
+    for name in ("theta_err", "cross", "avg_err"):
+        assert np.all(getattr(table, name) == 0), name
+
+
+def test_overflowing_cells_raise_instead_of_nan():
+    """float32 kernels beyond float32's range (finite inputs) are an error, not NaN errors."""
+    x, _ = rnn_ntk.toy_sequences(3, 3, 2, seed=0)
+    big = (x * 1e20).astype(np.float32)
+    with pytest.raises(FloatingPointError, match="not finite in float32"):
+        rnn_ntk.convergence(big, cfg=rnn_ntk.RNNConfig(sa2=1.0), widths=(8,), seeds=1,
+                            dtype=jnp.float32)

@@ -4,6 +4,8 @@ import jax.numpy as jnp
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnn_ntk.infinite import _duals as _arccos
 
@@ -48,3 +50,37 @@ def test_direct_kappas_at_known_points():
     np.testing.assert_allclose(
         _arccos.kappa1(jnp.array([0.0, 1.0, -1.0])), [1 / np.pi, 1.0, 0.0], atol=1e-15
     )
+
+
+def exact_poles(theta):
+    """(kappa0, 1 - kappa0, 1 - kappa1, omr, opr) at angle theta in 50-digit arithmetic."""
+    th = mpmath.mpf(theta)
+    rho = mpmath.cos(th)
+    k1 = (mpmath.sin(th) + (mpmath.pi - th) * rho) / mpmath.pi
+    k0 = (mpmath.pi - th) / mpmath.pi
+    omr, opr = 2 * mpmath.sin(th / 2) ** 2, 2 * mpmath.cos(th / 2) ** 2
+    return [float(v) for v in (k0, 1 - k0, 1 - k1, omr, opr)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(1e-6, 1.0),  # the distance to a pole, in angle
+    st.booleans(),  # which pole: rho -> 1 or rho -> -1
+    st.sampled_from([jnp.float32, jnp.float64]),
+)
+def test_poles_are_accurate_at_both_ends(delta, near_minus_one, dtype):
+    """kappa0, 1 - kappa0 and 1 - kappa1 keep their relative accuracy as rho -> +-1.
+
+    Given 1 -/+ rho to the dtype's precision (as the recursion provides them), each
+    output is within a few ulp of the 50-digit value: tolerance 64 eps (the arcsin
+    polynomial, the series and a handful of roundings)."""
+    theta = np.pi - delta if near_minus_one else delta
+    k0, om_k0, om_k1, omr, opr = exact_poles(theta)
+    th, got_k0, got_om_k0, got_om_k1 = (
+        np.float64(v) for v in _arccos.poles(jnp.asarray(omr, dtype), jnp.asarray(opr, dtype))
+    )
+    tol = 64 * float(jnp.finfo(dtype).eps)
+    np.testing.assert_allclose(got_k0, k0, rtol=tol)
+    np.testing.assert_allclose(got_om_k0, om_k0, rtol=tol)
+    np.testing.assert_allclose(got_om_k1, om_k1, rtol=tol)
+    np.testing.assert_allclose(th, theta, rtol=tol)

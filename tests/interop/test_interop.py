@@ -185,3 +185,36 @@ def test_batch_and_monte_carlo(nt, setup):
         params = init_fn(init_key, x1.shape)[1]
         want.append(rnn_ntk.empirical_ntk(params, x1, cfg=CFG, blocks=ALL))
     assert _rel(got, np.mean(want, axis=0)) < 1e-10
+
+
+def test_auto_implementation_works_on_this_jax(nt, setup, capsys):
+    """nt's AUTO read jax's cost analysis as a list (KeyError: 0 on this jax)."""
+    p, x1, x2 = setup
+    got = interop.empirical_ntk_nt(p, x1, x2, cfg=CFG, implementation="auto")
+    want = rnn_ntk.empirical_ntk(p, x1, x2, cfg=CFG)
+    assert _rel(got, want) < 1e-10
+    assert "flops" not in capsys.readouterr().out  # nt's timing printout stays quiet
+
+
+def test_nt_options_are_checked(nt, setup):
+    p, x1, x2 = setup
+    with pytest.raises(TypeError, match="implementation must be one of"):
+        interop.empirical_ntk_nt(p, x1, x2, cfg=CFG, implementation=3)
+    for bad, exc in (("a", TypeError), (True, TypeError), (1, ValueError)):
+        with pytest.raises(exc, match="vmap_axes must be"):
+            interop.empirical_ntk_nt(p, x1, x2, cfg=CFG, vmap_axes=bad)
+    for flag in ("steps", "unroll"):
+        with pytest.raises(TypeError, match=f"{flag} must be True or False"):
+            interop.empirical_ntk_nt(p, x1, x2, cfg=CFG, **{flag: "no"})
+    with pytest.raises(TypeError, match="blocks must be a sequence of block names"):
+        interop.empirical_ntk_nt(p, x1, x2, cfg=CFG, blocks=None)
+    a = interop.empirical_ntk_nt(p, x1, x2, cfg=CFG, vmap_axes=None)
+    assert _rel(a, interop.empirical_ntk_nt(p, x1, x2, cfg=CFG, vmap_axes=np.int64(0))) < 1e-12
+
+
+def test_no_samples_with_the_neural_tangents_method(setup):
+    p, x1, _ = setup
+    x0 = np.zeros((0, 4, 2))
+    assert rnn_ntk.empirical_ntk(p, x0, cfg=CFG, method="neural_tangents").shape == (0, 0)
+    got = rnn_ntk.empirical_ntk(p, x1, x0, cfg=CFG, method="neural_tangents", steps=True)
+    assert got.shape == (4, 3, 0)

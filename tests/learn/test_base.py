@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -152,3 +153,85 @@ def test_import_rnn_ntk_does_not_import_the_optional_extras():
         "assert 'sklearn' in sys.modules and 'aeon' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_fitted_precision_is_recorded_and_kept_by_predictions():
+    """dtype=None fitted under x64 and loaded without it: refuse, never drop to float32."""
+    import pickle
+
+    x, y = drift_sequences()
+    est = RNNKernelRegressor().fit(x[:28], y[:28].astype(float))
+    assert est.dtype_ == "float64"  # jax's default float at fit time (x64 in the tests)
+    want = est.predict(x[28:])
+    loaded = pickle.loads(pickle.dumps(est))
+    with jax.enable_x64(False):
+        with pytest.raises(ValueError, match=r"fitted in float64 \(dtype_='float64'\).*"
+                                             r"jax_enable_x64.*dtype='float32'"):
+            loaded.predict(x[28:])
+        clf = RNNKernelClassifier().fit(x[:28], y[:28])
+        assert clf.dtype_ == "float32"
+    clf64 = pickle.loads(pickle.dumps(RNNKernelClassifier().fit(x[:28], y[:28])))
+    with jax.enable_x64(False):
+        for call in (clf64.predict, clf64.decision_function, clf64.score):
+            with pytest.raises(ValueError, match="fitted in float64"):
+                call(x[28:], y[28:]) if call == clf64.score else call(x[28:])
+    np.testing.assert_array_equal(loaded.predict(x[28:]), want)
+    # a float32 fit keeps float32 test kernels under x64 (was: float64 test kernels)
+    d32 = clf.decision_function(x[28:])
+    with jax.enable_x64(False):
+        np.testing.assert_array_equal(d32, clf.decision_function(x[28:]))
+
+
+def test_estimator_options_are_strictly_typed():
+    x, y = drift_sequences()
+    x, y = x[:28], y[:28]
+    for Est in (RNNKernelClassifier, RNNKernelRegressor):
+        for flag in ("scale_kernel", "znormalize", "channels_first", "allow_padding"):
+            with pytest.raises(TypeError, match=f"{flag} must be True or False"):
+                Est(**{flag: "no"}).fit(x, y)
+        for bad in (None, 5):
+            with pytest.raises(TypeError, match="blocks must be a sequence of block names"):
+                Est(blocks=bad).fit(x, y)
+        with pytest.raises(TypeError, match=r"dtype must be float32 or float64.*'banana'"):
+            Est(dtype="banana").fit(x, y)
+        with pytest.raises(TypeError, match="tile_size must be an int"):
+            Est(tile_size=[4]).fit(x, y)
+        with pytest.raises(ValueError, match="tile_size must be an int >= 1"):
+            Est(tile_size=0).fit(x, y)
+        want = Est(tile_size=4).fit(x, y).predict(x)
+        for ts in (np.int64(4), jnp.int32(4), np.array(4)):  # were unhashable static args
+            np.testing.assert_array_equal(Est(tile_size=ts).fit(x, y).predict(x), want)
+        with pytest.raises(TypeError, match="X must be an array of sequences"):
+            Est().fit(None, y)
+        with pytest.raises(TypeError, match="sample_weight must"):
+            Est().fit(x, y, sample_weight="w")
+
+
+def test_no_sequences_fit_is_an_error_predict_is_empty():
+    x, y = drift_sequences()
+    x, y = x[:28], y[:28]
+    for Est in (RNNKernelClassifier, RNNKernelRegressor):
+        with pytest.raises(ValueError, match=r"X holds no sequences \(n = 0\).*fit needs"):
+            Est().fit(x[:0], y[:0])
+    clf = RNNKernelClassifier().fit(x, y)
+    assert clf.predict(x[:0]).shape == (0,) and clf.decision_function(x[:0]).shape == (0,)
+    assert clf.predict(x[:0]).dtype == clf.classes_.dtype
+    three = RNNKernelClassifier().fit(x, np.arange(28) % 3)
+    assert three.decision_function(x[:0]).shape == (0, 3)
+    reg = RNNKernelRegressor().fit(x, np.stack([y, -y], axis=1).astype(float))
+    assert reg.predict(x[:0]).shape == (0, 2)
+    uni = RNNKernelRegressor().fit(x[..., 0], y.astype(float))
+    assert uni.predict(x[:0, :, 0]).shape == (0,)
+
+
+def test_kernel_scale_checks_its_arguments():
+    H = np.eye(3) + 0.5
+    with pytest.raises(ValueError, match=r"H must be a square \(n, n\) Gram"):
+        kernel_scale(H[:2])
+    with pytest.raises(ValueError, match="H contains 1 non-finite"):
+        kernel_scale(np.where(np.eye(3) * np.arange(3) == 2, np.nan, H))
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(3,\)"):
+        kernel_scale(H, np.ones(2))
+    with pytest.raises(ValueError, match="sample_weight must be finite and non-negative"):
+        kernel_scale(H, -np.ones(3))
+    assert kernel_scale(H, np.array([1, 1, 1])) == pytest.approx(kernel_scale(H))

@@ -123,3 +123,42 @@ def test_generalization_bound_eq_19():
         rnn_ntk.generalization_bound(1.0, 0)
     with pytest.raises(ValueError, match="q must be"):
         rnn_ntk.generalization_bound(-1.0, 10)
+
+
+def test_bounds_refuse_empty_and_non_finite_input_by_name(H_and_x):
+    H, _ = H_and_x
+    y = np.ones(len(H))
+    with pytest.raises(ValueError, match=r"H is empty \(0 x 0\)"):
+        theory.norm_bound(np.zeros((0, 0)), np.zeros(0))
+    with pytest.raises(ValueError, match=r"M is empty"):
+        theory.psd_lower_constant(np.zeros((0, 0)), np.zeros((0, 0)))
+    with pytest.raises(ValueError, match=r"M contains 1 non-finite"):
+        theory.psd_lower_constant(np.where(np.eye(len(H)) > 0, np.nan, H)[:1, :1], H[:1, :1])
+    with pytest.raises(ValueError, match=r"K contains \d+ non-finite"):
+        theory.psd_lower_constant(H, H * np.inf)
+    with pytest.raises(ValueError, match=r"y contains 1 non-finite"):
+        theory.inverse_quadratic_form(H, np.append(y[:-1], np.nan))
+    with pytest.raises(TypeError, match=r"H must hold real numbers.*bool"):
+        theory.norm_bound(H > 0, y)
+    with pytest.raises(TypeError, match=r"y must be an array of real numbers"):
+        theory.norm_bound(H, None)
+    with pytest.raises(ValueError, match=r"jitter must be a finite number"):
+        theory.norm_bound(H, y, jitter=np.nan)
+    nb = theory.norm_bound(H, y)
+    assert theory.norm_bound(H.astype(np.float32), y.astype(np.float16)).quad == pytest.approx(
+        theory.norm_bound(H.astype(np.float32).astype(np.float64), y).quad, rel=1e-12)
+    assert math.isfinite(nb.quad)
+
+
+def test_bounds_at_the_ends_of_the_float64_range_are_exact_or_raise():
+    """Scaled by powers of two: 1e308 (was LinAlgError) and 1e-308 (was a NaN quad)."""
+    eye = np.eye(3)
+    assert theory.norm_bound(1e308 * eye, np.ones(3)).quad == pytest.approx(3e-308, rel=1e-14)
+    assert theory.norm_bound(1e-300 * eye, np.ones(3)).quad == pytest.approx(3e300, rel=1e-14)
+    with pytest.raises(OverflowError, match=r"y\^T H\^-1 y = .* exceeds float64's range"):
+        theory.norm_bound(1e-308 * eye, 1e5 * np.ones(3))
+    assert theory.psd_lower_constant(1e308 * eye, eye) == pytest.approx(1e308, rel=1e-14)
+    with pytest.raises(OverflowError, match="the constant a = .* exceeds float64's range"):
+        theory.psd_lower_constant(eye, 1e-310 * eye)
+    with pytest.raises(ValueError, match=r"H is not positive definite \(smallest eigenvalue"):
+        theory.norm_bound(-1e300 * eye, np.ones(3))

@@ -4,6 +4,7 @@ import itertools
 import math
 from fractions import Fraction
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -195,3 +196,43 @@ def test_bad_coefficients():
         theory.n_variable_complexity([0.0, 1.0], N=2, l0=5, L=4, C0=1.0)
     with pytest.raises(ValueError, match="C0"):
         theory.additive_complexity([0.0, 1.0], L=4, C0=0.5)
+
+
+def test_coefficients_and_degrees_are_real_numbers_not_bools():
+    with pytest.raises(TypeError, match=r"coeffs must hold real Taylor coefficients.*bool"):
+        rnn_ntk.complexity(np.array([True, False]), 1.0)
+    for bad in (None, "abc"):
+        with pytest.raises(TypeError, match="coeffs must be a 1-D array"):
+            rnn_ntk.complexity(bad, 1.0)
+    for bad in (None, 5, "abc"):
+        with pytest.raises(TypeError, match="psis must be an AnalyticFunction"):
+            theory.additive_complexity(bad, L=3, C0=1.5)
+    with pytest.raises(TypeError, match="i must be integer degrees"):
+        theory.log_largest_multinomial(np.array([1.5]), 2)
+    with pytest.raises(TypeError, match="i must be integer degrees"):
+        theory.log_largest_multinomial(np.array([True]), 2)
+    with pytest.raises(ValueError, match="i must be degrees >= 0"):
+        theory.log_largest_multinomial([-1], 2)
+    np.testing.assert_allclose(theory.log_largest_multinomial(np.int64(4), np.int64(2)),
+                               math.log(6))
+    assert rnn_ntk.complexity(jnp.asarray([0.0, 1.0], jnp.bfloat16), np.float32(2)) == 3.0
+    for bad in (None, "inf", True):
+        with pytest.raises(TypeError, match="radius must be a real number"):
+            rnn_ntk.complexity([0.0, 1.0], 1.0, radius=bad)
+
+
+def test_analytic_function_fields_are_checked():
+    c = np.array([0.0, 1.0])
+    with pytest.raises(ValueError, match="check_tol must be a finite number >= 0"):
+        theory.AnalyticFunction(c, check_tol=-1.0)
+    with pytest.raises(TypeError, match="check_tol must be a real number"):
+        theory.AnalyticFunction(c, check_tol=True)
+    with pytest.raises(TypeError, match="name must be a str"):
+        theory.AnalyticFunction(c, name=3)
+    with pytest.raises(TypeError, match="log_abs_coeff must be a callable"):
+        theory.AnalyticFunction(c, log_abs_coeff=3)
+    with pytest.raises(ValueError, match=r"n_terms = 1 stores too few.*larger n_terms"):
+        theory.exp_series(n_terms=1)
+    with pytest.raises(ValueError, match=r"n_terms = 2 stores too few"):
+        theory.arctan_half(n_terms=2)
+    assert theory.exp_series(np.float32(1.0), n_terms=np.int64(40)).degree == 39

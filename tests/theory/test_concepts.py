@@ -140,3 +140,68 @@ def test_bad_input_is_rejected_clearly():
     zero = theory.AdditiveConcept(5, (1,), np.zeros((1, 2)), theory.polynomial([0.0, 1.0]))
     with pytest.raises(ValueError, match="undefined"):
         theory.label(zero, theory.sample_sequences(3, 5, 2))
+
+
+def test_no_sequences_give_empty_values_and_samples():
+    psi = theory.polynomial([0.0, 1.0])
+    x0 = np.zeros((0, 3, 2))
+    add = theory.random_additive(3, 2, psi)
+    nvar = theory.random_n_variable(3, 2, (1, 3), psi, n_terms=2)  # was a ZeroDivisionError
+    assert add(x0).shape == (0,) and nvar(x0).shape == (0,)
+    assert theory.label(nvar, x0).y.shape == (0,)
+    empty = theory.sample_labelled(add, 0, gamma=0.1)  # was numpy's "need at least one array"
+    assert empty.x.shape == (0, 3, 2) and empty.y.shape == (0,)
+    assert theory.sample_sequences(0, 3, 2).shape == (0, 3, 2)
+    with pytest.raises(ValueError, match="n must be an int >= 1"):
+        theory.margin_quantile(add, 0.1, n=0)
+
+
+def test_concept_arguments_are_named():
+    psi = theory.polynomial([0.0, 1.0])
+    with pytest.raises(TypeError, match="positions must be a sequence of 1-based step"):
+        theory.AdditiveConcept(3, None, np.eye(2), psi)
+    with pytest.raises(TypeError, match="positions must be a sequence"):
+        theory.random_n_variable(3, 2, 5, psi)
+    with pytest.raises(TypeError, match=r"positions\[0\] must be an int"):
+        theory.AdditiveConcept(3, (True, 2), np.eye(2), psi)
+    with pytest.raises(TypeError, match="betas must be an array of real numbers"):
+        theory.AdditiveConcept(3, (1, 2), "b", psi)
+    with pytest.raises(ValueError, match="betas contains 4 non-finite"):
+        theory.AdditiveConcept(3, (1, 2), np.full((2, 2), np.nan), psi)
+    for bad in (None, 5):
+        with pytest.raises(TypeError, match="psis must be a sequence of AnalyticFunctions"):
+            theory.AdditiveConcept(3, (1, 2), np.eye(2), bad)
+
+
+@pytest.mark.parametrize("call", [
+    lambda seed: theory.random_additive(3, 2, theory.polynomial([0.0, 1.0]), seed=seed),
+    lambda seed: theory.random_n_variable(3, 2, (1, 2), theory.polynomial([0.0, 1.0]),
+                                          seed=seed),
+    lambda seed: theory.sample_sequences(4, 3, 2, seed=seed),
+    lambda seed: theory.margin_quantile(theory.random_additive(3, 2, theory.polynomial(
+        [0.0, 1.0])), 0.1, n=16, seed=seed),
+    lambda seed: theory.sample_labelled(theory.random_additive(3, 2, theory.polynomial(
+        [0.0, 1.0])), 4, gamma=1e-3, seed=seed),
+])
+def test_seeds_are_ints_at_least_zero(call):
+    """seed=True/None were used silently; -1, 0.5, "2" gave numpy's messages."""
+    ref = call(3)
+    for ok in (np.int64(3), jnp.int32(3), np.array(3), np.uint8(3)):
+        got = call(ok)
+        if isinstance(ref, float):
+            assert got == ref
+        else:
+            np.testing.assert_array_equal(getattr(got, "x", getattr(got, "betas", got)),
+                                          getattr(ref, "x", getattr(ref, "betas", ref)))
+    for bad, exc in ((-1, ValueError), (True, TypeError), (None, TypeError), (0.5, TypeError),
+                     ("2", TypeError), ([1], TypeError)):
+        with pytest.raises(exc, match="seed must be an int"):
+            call(bad)
+
+
+def test_labels_check_their_count():
+    with pytest.raises(TypeError, match="n must be an int"):
+        theory.as_labels(np.ones(2), n=True)
+    with pytest.raises(TypeError, match="y must be an array of labels"):
+        theory.as_labels(None)
+    assert theory.as_labels(np.array([True, True]) * 2 - 1, n=np.int64(2)).tolist() == [1, 1]

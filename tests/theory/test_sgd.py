@@ -193,3 +193,34 @@ def test_initial_params_and_order_are_the_documented_ones():
     for start in (0, 5):
         assert sorted(order[start:start + 5].tolist()) == list(range(5))
     assert len(order) == 12
+
+
+def test_empty_inputs_are_named(data):
+    tr, te = data
+    kw = dict(m=8, n_steps=4, eval_every=2)
+    with pytest.raises(ValueError, match=r"x_train holds no sequences \(n = 0\)"):
+        rnn_ntk.train(tr.x[:0], tr.y[:0], te.x, te.y, **kw)
+    with pytest.raises(ValueError, match=r"x_test holds no sequences"):
+        rnn_ntk.train(tr.x, tr.y, te.x[:0], te.y[:0], **kw)
+    with pytest.raises(ValueError, match=r"x_probe holds no sequences"):  # was a NaN drift
+        rnn_ntk.train(tr.x, tr.y, te.x, te.y, x_probe=tr.x[:0], **kw)
+
+
+def test_train_options_are_strictly_typed(data):
+    tr, te = data
+    kw = dict(m=8, n_steps=4, eval_every=2)
+    with pytest.raises(TypeError, match="return_params must be True or False"):
+        rnn_ntk.train(tr.x, tr.y, te.x, te.y, return_params="no", **kw)
+    with pytest.raises(TypeError, match=r"lrs\[0\] must be a real number"):
+        rnn_ntk.train(tr.x, tr.y, te.x, te.y, lrs=[True], **kw)
+    with pytest.raises(ValueError, match=r"seeds\[0\] must be an int >= 0"):
+        rnn_ntk.train(tr.x, tr.y, te.x, te.y, seeds=[-1], **kw)
+    a = rnn_ntk.train(tr.x, tr.y, te.x, te.y, lrs=0.5, **kw)
+    b = rnn_ntk.train(tr.x, tr.y, te.x, te.y, lrs=np.float32(0.5), seeds=np.int64(1),
+                      m=np.int64(8), n_steps=np.int32(4), eval_every=jnp.int32(2))
+    np.testing.assert_array_equal(a.test_error, b.test_error)
+    for bad, exc in ((-1, ValueError), (True, TypeError), (None, TypeError)):
+        with pytest.raises(exc, match="seed must be an int"):
+            initial_params(bad, CFG, m=8, d=2, L=3)
+    with pytest.raises(TypeError, match="cfg must be an RNNConfig"):
+        sample_gradient(initial_params(0, CFG, m=4, d=2, L=3), tr.x[0], 1.0, cfg=None)
