@@ -44,8 +44,8 @@ class RNNKernelRegressor(RegressorMixin, RNNKernelEstimator):
 
     Attributes:
       ridge_: the fitted ``KernelRidge(kernel="precomputed")``.
-      X_fit_, lengths_fit_, kernel_scale_, cfg_, dtype_, seq_len_, n_channels_,
-        n_features_in_: as in ``RNNKernelClassifier``.
+      X_fit_, lengths_fit_, kernel_scale_, cfg_, dtype_, seq_len_, n_channels_, n_features_in_:
+        as in ``RNNKernelClassifier``.
     """
 
     alpha: float = 1e-3
