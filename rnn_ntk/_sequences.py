@@ -206,7 +206,10 @@ def as_sequences(seqs: object, name: str, dtype: DTypeLike | None) -> Sequences:
                 f"them before computing kernels (NaN end padding needs lengths: "
                 f"rnn_ntk.Sequences.from_nan({x_name}))."
             )
-    big = 0.0 if is_traced(x) or not np.size(x) else float(np.max(np.abs(np.asarray(x))))
+    narrower = jnp.finfo(dt).max < jnp.finfo(x.dtype).max  # the cast can overflow
+    big = 0.0
+    if narrower and np.size(x) and not is_traced(x):
+        big = float(np.max(np.abs(np.asarray(x))))
     if big > float(jnp.finfo(dt).max):
         raise OverflowError(
             f"{x_name} holds values beyond the range of {jnp.dtype(dt).name} (max |x| = "

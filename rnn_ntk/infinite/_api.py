@@ -19,14 +19,13 @@ from typing import Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax.typing import DTypeLike
 from jaxtyping import Array, Float
 
 from rnn_ntk._config import RNNConfig, block_weights
 from rnn_ntk._sequences import Sequences, as_pair, full_lengths, padded_length, right_align
 from rnn_ntk._tiling import resolve_tile_size, tiled_gram
-from rnn_ntk._validate import check_bool, is_traced
+from rnn_ntk._validate import all_finite, check_bool
 from rnn_ntk.infinite._layer import Spec, Vals, prepare
 from rnn_ntk.infinite._masking import PLAIN, RAGGED, sample_masks
 from rnn_ntk.infinite._readout import READOUTS
@@ -99,10 +98,7 @@ def _check_finite(tree, what: str, cfg: RNNConfig, dt) -> None:
     """Raises OverflowError if a (concrete) result is not finite: the recursion has no
     NaN-producing step left (inputs are scaled before squaring, SPEC §3), so a non-finite
     value means the true one is not representable in ``dt``."""
-    leaves = [a for a in jax.tree.leaves(tree) if a is not None]
-    if not leaves or is_traced(*leaves):
-        return
-    if all(bool(np.isfinite(np.asarray(a)).all()) for a in leaves):
+    if all_finite(*jax.tree.leaves(tree)):
         return
     where = "the per-sample chain K^l(x,x) of " + what if what != "the kernel" else what
     wider = "" if jnp.dtype(dt) == jnp.float64 else "compute in float64 (dtype=jnp.float64), "
