@@ -9,6 +9,9 @@ Sections (float64, the paper's config, Gaussian inputs with d = 4):
 - ``floor``: against an "arithmetic floor": the same tiles and threads, but each step
   only evaluates the transcendental core (``arccos_terms``) on a (T, T) array and
   accumulates it, i.e. the unavoidable work per pair-step (goal <= 1.5x the floor).
+- ``architectures``: each architecture of SPEC §7 (depth 2-3, erf, tanh, readout
+  "mean", bidirectional) as a multiple of the paper kernel on the same data (n = 1000,
+  L = 64), and per pair-step (``benchmarks/_arch_times.py``).
 - ``scaling``: wall time over n (500 ... 20000, L = 100) and over L (8 ... 1024) with the
   peak RSS of a fresh process for each, which shows no L factor (memory is the output
   plus O(tile^2)).
@@ -31,6 +34,7 @@ import numpy as np
 from jax import lax
 
 import rnn_ntk
+from benchmarks._arch_times import architecture_rows
 from benchmarks._common import best_time, print_table, write_result
 from benchmarks._naive import naive_hinf
 from rnn_ntk.infinite import arccos_terms, default_tile_size, default_workers
@@ -117,6 +121,13 @@ def run(quick: bool = False) -> dict:
     result["headline"] = row
     print("H^inf Gram (float64): rnn_ntk.ntk vs vectorised numpy and the arithmetic floor")
     print_table([row], list(row))
+
+    na, La = (200, 16) if quick else (1000, 64)
+    rows = architecture_rows(_inputs(na, La))
+    result["architectures"] = {"n": na, "L": La, "rows": rows}
+    print(f"architectures (n={na}, L={La}): time as a multiple of the paper kernel's")
+    print_table(rows, ["architecture", "seconds", "x_paper", "per_pair_step_vs_last",
+                       "vs_depth_x_paper"])
 
     n_grid = (300, 600) if quick else (500, 1000, 2000, 5000, 10000, 20000)
     L_grid = (8, 32) if quick else (8, 64, 256, 1024)

@@ -280,3 +280,37 @@ def right_align(
     xa = jnp.take_along_axis(x, src[..., None], axis=1)
     return jnp.where(act[..., None], xa, jnp.zeros((), x.dtype)), act
 
+
+
+def left_align(
+    x: Float[Array, "n Lx d"], lengths: Int[Array, " n"], L: int
+) -> tuple[Float[Array, "n L d"], Bool[Array, "n L"]]:
+    """Sequences from step 1 in L >= Lx steps, zeros (selected) past each one's length.
+
+    Args:
+      x: padded sequences, shape (n, Lx, d); sample i is x[i, :lengths[i]].
+      lengths: integers (n,) in [1, Lx].
+      L: the padded length.
+    Returns:
+      ``(xl, valid)``: xl (n, L, d) and the (n, L) mask of each sample's own steps.
+    """
+    n, Lx, d = x.shape
+    if L > Lx:
+        x = jnp.concatenate([x, jnp.zeros((n, L - Lx, d), x.dtype)], axis=1)
+    valid = jnp.arange(L)[None, :] < jnp.asarray(lengths)[:, None]
+    return jnp.where(valid[..., None], x, jnp.zeros((), x.dtype)), valid
+
+
+def reversed_in_time(s: Sequences) -> Sequences:
+    """Each sequence reversed within its own length: x[i, T_i - 1 - t] at step t < T_i.
+
+    The padding stays where it is (past each length), so ``Sequences(x, lengths)`` keeps
+    its meaning; without lengths the whole time axis is reversed.
+    """
+    if s.lengths is None:
+        return Sequences(s.x[:, ::-1], None)
+    L = s.x.shape[1]
+    t = jnp.arange(L)[None, :]
+    T = jnp.asarray(s.lengths)[:, None]
+    src = jnp.where(t < T, T - 1 - t, t)
+    return Sequences(jnp.take_along_axis(s.x, src[..., None], axis=1), s.lengths)

@@ -135,3 +135,21 @@ def test_finiteness_is_checked_in_the_compute_dtype():
     assert np.isfinite(as_sequences(big, "x1", jnp.float64).x).all()
     with pytest.raises(ValueError, match=r"x1 contains 1 non-finite"):
         as_sequences(np.where(big > 1e38, np.inf, big), "x1", jnp.float64)
+
+
+def test_reversed_in_time_and_left_align_keep_each_sequence_within_its_length():
+    from rnn_ntk import Sequences
+    from rnn_ntk._sequences import left_align, reversed_in_time
+
+    x = np.arange(2 * 4 * 1, dtype=float).reshape(2, 4, 1)
+    x[1, 2:] = np.nan
+    r = reversed_in_time(Sequences(x, np.array([4, 2])))
+    np.testing.assert_array_equal(np.asarray(r.x)[0, :, 0], [3, 2, 1, 0])
+    np.testing.assert_array_equal(np.asarray(r.x)[1, :2, 0], [5, 4])  # padding stays put
+    assert np.isnan(np.asarray(r.x)[1, 2:]).all()
+    twice = reversed_in_time(r)
+    np.testing.assert_array_equal(np.asarray(twice.x)[:, :2], x[:, :2])
+    np.testing.assert_array_equal(np.asarray(reversed_in_time(Sequences(x[:1])).x), x[:1, ::-1])
+    xl, valid = left_align(jnp.asarray(x), jnp.asarray([4, 2]), 5)
+    assert xl.shape == (2, 5, 1) and np.asarray(valid).sum() == 6
+    np.testing.assert_array_equal(np.asarray(xl)[1, :, 0], [4, 5, 0, 0, 0])  # no NaN leaks

@@ -5,6 +5,12 @@ stable "1 - kappa" form) -> ``_layer`` (per-sample chains and one layer's pair s
 ``_readout`` (what a pass returns: H, per-step H^(l), diagnostics) -> ``_masking``
 (sequences of different lengths, as a wrapper around the step) -> ``_api`` (the public
 ``ntk``/``nngp``/``kernels``, tiled into Grams by ``rnn_ntk._tiling``).
+
+Architectures beyond the paper's network (SPEC §7) reuse the layer step and the tiler:
+``_duals_smooth`` (erf in closed form, any other activation by its Hermite series) ->
+``_stack_prep`` (every layer's per-sample chains) -> ``_stack`` (D layers read at the
+last step) and ``_grid`` (readout "mean": the (t, s) grid, row by row) -> ``_arch``
+(bidirectional, and the dispatch from ``_api``).
 """
 
 from rnn_ntk._tiling import default_tile_size as default_tile_size

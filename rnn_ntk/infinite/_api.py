@@ -14,6 +14,7 @@ finite, and equals the finite-width network's kernels exactly.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
@@ -22,10 +23,18 @@ import jax.numpy as jnp
 from jax.typing import DTypeLike
 from jaxtyping import Array, Float
 
-from rnn_ntk._config import RNNConfig, block_weights
-from rnn_ntk._sequences import Sequences, as_pair, full_lengths, padded_length, right_align
+from rnn_ntk._config import LayerWeights, RNNConfig, layer_weights
+from rnn_ntk._sequences import (
+    Sequences,
+    as_pair,
+    full_lengths,
+    padded_length,
+    reversed_in_time,
+    right_align,
+)
 from rnn_ntk._tiling import resolve_tile_size, tiled_gram
 from rnn_ntk._validate import all_finite, check_bool
+from rnn_ntk.infinite._arch import run_architecture
 from rnn_ntk.infinite._layer import Spec, Vals, prepare
 from rnn_ntk.infinite._masking import PLAIN, RAGGED, sample_masks
 from rnn_ntk.infinite._readout import READOUTS
@@ -54,20 +63,37 @@ class Kernels(NamedTuple):
 
 
 def _structure(cfg: RNNConfig, L: int, w, dtype) -> tuple[Spec, Vals]:
-    sa2 = cfg.resolve_sa2(L)
-    s02 = cfg.s02 if cfg.h0 == "random" else 0.0
-    spec = Spec(cfg.sw2 > 0, sa2 > 0, cfg.sb2 > 0, w[1] != 0, w[2] != 0)
-    vals = (cfg.sw2, sa2, cfg.sb2, cfg.sB2, cfg.k0, s02, *w)
+    (sw2,), (sa2,), (sb2,), (s02,) = (cfg.layer(n, L) for n in ("sw2", "sa2", "sb2", "s02"))
+    k0 = s02 / 2.0 if cfg.h0 == "random" else 0.0
+    s02 = s02 if cfg.h0 == "random" else 0.0
+    spec = Spec(sw2 > 0, sa2 > 0, sb2 > 0, w[1] != 0, w[2] != 0)
+    vals = (sw2, sa2, sb2, cfg.sB2, k0, s02, *w)
     return spec, Vals(*(jnp.asarray(v, dtype) for v in vals))
 
 
-def _run(x1, x2, cfg, weights, readout, tile_size, dtype):
-    """Validates, prepares every sample once, and tiles the pair recursion into a Gram."""
+def _run(x1, x2, cfg, weights, readout, tile_size, dtype, kind="H"):
+    """Validates, prepares every sample once, and tiles the pair recursion into a Gram.
+
+    ``weights(L)`` gives the block weights as ``LayerWeights``; ``kind`` names the readout
+    for the architectures of ``_arch`` (every config but the paper's network)."""
     if not isinstance(cfg, RNNConfig):
         raise TypeError(f"cfg must be an RNNConfig, got {type(cfg).__name__}.")
     tile_size = resolve_tile_size(tile_size)
     a, b, dt = as_pair(x1, x2, dtype)
     L = padded_length(a, b)
+    one_way = dataclasses.replace(cfg, bidirectional=False)
+    if cfg.bidirectional and one_way.is_paper_architecture and kind == "H":
+        # two paper-network passes: k(x, x') + k(rev x, rev x') (SPEC §7)
+        rev = (reversed_in_time(a), None if b is None else reversed_in_time(b))
+        return sum(_run(p, q, one_way, weights, readout, tile_size, dt)
+                   for p, q in ((a, b), rev))
+    if not cfg.is_paper_architecture:
+        def check(tree, what):
+            _check_finite(tree, what, cfg, dt)
+
+        return run_architecture(a, b, cfg, weights(L), kind, tile_size, dt, check)
+    w = weights(L)
+    weights = _fixed((w.W[0], w.A[0], w.b[0], w.B, w.M0[0]))
     spec, v = _structure(cfg, L, weights(L), dt)
     ragged = a.ragged or (b is not None and b.ragged)
 
@@ -111,6 +137,13 @@ def _check_finite(tree, what: str, cfg: RNNConfig, dt) -> None:
 
 def _fixed(w):
     return lambda L: w
+
+
+def _weights(cfg, W: float = 0.0, B: float = 0.0):
+    """The standard weights of the W block of every layer (W=1) or of the B block."""
+    depth = cfg.depth if isinstance(cfg, RNNConfig) else 1
+    zero = (0.0,) * depth
+    return _fixed(LayerWeights((W,) * depth, zero, zero, B, zero))
 
 
 def ntk(
@@ -159,12 +192,20 @@ def ntk(
       step l counts from the end: H^(l) reads the output L - l steps before the last; a
       sequence that has not started there outputs B^T h_0).
     """
-    readout = READOUTS["steps" if check_bool("steps", steps) else "H"]
+    kind = "steps" if check_bool("steps", steps) else "H"
+    if kind == "steps" and isinstance(cfg, RNNConfig) and (
+        cfg.readout != "last" or cfg.bidirectional
+    ):
+        raise ValueError(
+            "steps=True gives the kernels of the output read at each step; it needs "
+            f"readout='last' and one direction, got readout={cfg.readout!r}, "
+            f"bidirectional={cfg.bidirectional}."
+        )
 
     def weights(L):
-        return block_weights(cfg, L, blocks, parameterization)
+        return layer_weights(cfg, L, blocks, parameterization)
 
-    return _run(x1, x2, cfg, weights, readout, tile_size, dtype)
+    return _run(x1, x2, cfg, weights, READOUTS[kind], tile_size, dtype, kind)
 
 
 def kernels(
@@ -185,8 +226,17 @@ def kernels(
       A ``Kernels`` tuple with K (L+1, n1, n2), F (L, n1, n2), rho, one_minus_rho
       (L, n1, n2) and H (n1, n2).
     """
-    w = _fixed((1.0, 0.0, 0.0, 0.0, 0.0))
-    return Kernels(*_run(x1, x2, cfg, w, READOUTS["diagnostics"], tile_size, dtype))
+    if isinstance(cfg, RNNConfig) and (cfg.readout != "last" or cfg.bidirectional):
+        raise ValueError(
+            "kernels() returns the per-step diagnostics of one RNN read at its last step; "
+            f"got readout={cfg.readout!r}, bidirectional={cfg.bidirectional}. Use ntk() "
+            "for the kernel, or kernels() of RNNConfig(readout='last', bidirectional=False)."
+        )
+    out = _run(x1, x2, cfg, _weights(cfg, W=1.0), READOUTS["diagnostics"], tile_size, dtype,
+               "diagnostics")
+    if isinstance(cfg, RNNConfig) and cfg.depth == 1 and not cfg.is_paper_architecture:
+        out = tuple(a if a.ndim == 2 else a[0] for a in out)  # no layer axis at depth 1
+    return Kernels(*out)
 
 
 def nngp(
@@ -202,5 +252,4 @@ def nngp(
     Returns:
       K^L, shape (n1, n2).
     """
-    w = _fixed((0.0, 0.0, 0.0, 1.0, 0.0))
-    return _run(x1, x2, cfg, w, READOUTS["H"], tile_size, dtype)
+    return _run(x1, x2, cfg, _weights(cfg, B=1.0), READOUTS["H"], tile_size, dtype)

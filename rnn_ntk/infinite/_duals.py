@@ -169,14 +169,35 @@ class ReLUDual:
     u = 0 exactly, so Kd = 0 (relu'(0) = 0, as ``jax.nn.relu``) and K = E = 0.
     """
 
+    homogeneous = True
+
+    def sample(self, S: Float[Array, "..."]) -> tuple:
+        """Per-sample data a pair needs beyond sq: none for ReLU."""
+        return ()
+
     def diagonal(self, S: Float[Array, "..."]) -> Float[Array, "..."]:
         """E[relu(u)^2] for u ~ N(0, S)."""
         return S / 2.0
 
+    def mean(self, S: Float[Array, "..."]) -> Float[Array, "..."]:
+        """E[relu(u)] = sqrt(S / (2 pi)) for u ~ N(0, S)."""
+        return jnp.sqrt(S / (2.0 * math.pi))
+
+    def moments(self, s: Float[Array, "..."]) -> tuple[Array, Array, Array]:
+        """(E relu(M), E relu(M)^2, E relu'(M)^2) for M ~ N(0, s): sqrt(s/2pi), s/2, 1/2."""
+        s = jnp.asarray(s)
+        return self.mean(s), self.diagonal(s), jnp.where(s > 0, 0.5, 0.0).astype(s.dtype)
+
     def pair(
-        self, sq: Float[Array, "..."], omr: Float[Array, "..."], opr: Float[Array, "..."]
+        self,
+        sq: Float[Array, "..."],
+        omr: Float[Array, "..."],
+        opr: Float[Array, "..."],
+        dr: tuple = (),
+        dc: tuple = (),
     ) -> tuple[Float[Array, "..."], Float[Array, "..."], Float[Array, "..."]]:
-        """(Kd, K, E) of a pair from sq = sqrt(S S'), omr = 1 - rho and opr = 1 + rho."""
+        """(Kd, K, E) of a pair from sq = sqrt(S S'), omr = 1 - rho and opr = 1 + rho
+        (``dr``, ``dc``: the samples' ``sample`` data, empty for ReLU)."""
         _, k0, _, om_k1 = poles(omr, opr)
         kd = jnp.where(sq > 0, 0.5 * k0, 0.0)
         E = 0.5 * sq * om_k1  # vanishes with sq

@@ -125,7 +125,10 @@ def prepare(spec: Spec, v: Vals, x: Float[Array, "n L d"], act: Bool[Array, "n L
     return Prep(z=z, nv=nv, X=x, sd=jnp.sqrt(d_prev))
 
 
-def layer_step(spec: Spec, v: Vals, E: Array, zr, zc, nr: Array, nc: Array):
+def layer_step(
+    spec: Spec, v: Vals, E: Array, zr, zc, nr: Array, nc: Array,
+    extra: Array | None = None, dr=(), dc=(),
+):
     """One step of one layer for one pair: (E^{l-1}, per-sample l) -> (E^l, K^l, Kd^l, ...).
 
     Args:
@@ -134,6 +137,9 @@ def layer_step(spec: Spec, v: Vals, E: Array, zr, zc, nr: Array, nc: Array):
       E: the pair's defect E^{l-1}.
       zr, zc: components of z_l of the two samples.
       nr, nc: |v_l| of the two samples.
+      extra: a further defect of S^l beyond sw2 E^{l-1} (the input's, sa2[k] E^{k-1}_l,
+        for a layer k > 1 of a stack, SPEC §7), or None.
+      dr, dc: the samples' per-step dual data (``dual.sample``; empty for ReLU).
     Returns:
       ``(E, K, kd, (omr, opr), sq)``: E^l, K^l, Kd^l, 1 -/+ rho_l and
       sqrt(S^l(x,x) S^l(x',x')).
@@ -146,7 +152,8 @@ def layer_step(spec: Spec, v: Vals, E: Array, zr, zc, nr: Array, nc: Array):
     # poles without cancellation). One division each, not E * (1/nr) * (1/nc): the E
     # chain compounds rounding over L steps.
     den = jnp.where(sq > 0, sq, 1.0)
-    omr = (0.5 * sq * dist2 + v.sw2 * E) / den
-    opr = (0.5 * sq * sum2 - v.sw2 * E) / den
-    kd, K, E = spec.dual.pair(sq, omr, opr)
+    defect = v.sw2 * E if extra is None else v.sw2 * E + extra
+    omr = (0.5 * sq * dist2 + defect) / den
+    opr = (0.5 * sq * sum2 - defect) / den
+    kd, K, E = spec.dual.pair(sq, omr, opr, dr, dc)
     return E, K, kd, (omr, opr), sq
