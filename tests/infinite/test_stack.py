@@ -10,13 +10,13 @@ import dataclasses
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import random_sequences
 
 import rnn_ntk
 from rnn_ntk import RNNConfig, Sequences
 from rnn_ntk._config import layer_weights
 from rnn_ntk._sequences import as_pair, reversed_in_time
 from rnn_ntk.infinite._arch import run_architecture
-from conftest import random_sequences
 
 X = random_sequences(5, 6, 3, seed=3)
 XS = Sequences(X, np.array([6, 2, 3, 6, 1]))
