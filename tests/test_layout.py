@@ -80,7 +80,8 @@ def test_import_is_light():
 
 
 #: Floors, bottom up: a module's top-level imports point at its own floor or below.
-RANK = {"_config": 0, "_activations": 0, "_sequences": 0, "_validate": 0, "_tiling": 0, "_fit": 0, "_toy": 0,
+RANK = {"_config": 0, "_activations": 0, "_sequences": 0, "_validate": 0, "_tiling": 0,
+        "_fit": 0, "_toy": 0,
         "infinite": 1, "finite": 2, "interop": 3, "theory": 4, "data": 5, "learn": 6,
         "experiments": 7, "cli": 8}
 

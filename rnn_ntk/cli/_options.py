@@ -104,7 +104,8 @@ def precision_option() -> argparse.ArgumentParser:
 
 
 def network_options() -> argparse.ArgumentParser:
-    """--sw2, --sa2, --sb2, --s02, --sB2, --h0: the RNNConfig (SPEC §1); defaults the paper's."""
+    """--sw2 ... --h0, --depth, --activation, --readout, --bidirectional: the RNNConfig
+    (SPEC §1, §7); defaults the paper's."""
     p = parent()
     g = p.add_argument_group("network (RNNConfig)")
     for name, what in (("sw2", "W"), ("sb2", "b"), ("s02", "M0"), ("sB2", "B")):
@@ -113,7 +114,15 @@ def network_options() -> argparse.ArgumentParser:
     add(g, "--sa2", type=checks.variance(paper=True), default=_DEFAULT.sa2, metavar="V",
         help="variance scale of A, or 'paper' (2/L^3)")
     add(g, "--h0", choices=("random", "zero"), default=_DEFAULT.h0,
-                   help="initial hidden state: relu(M0) or 0")
+                   help="initial hidden state: phi(M0) or 0")
+    add(g, "--depth", type=checks.integer(low=1), default=_DEFAULT.depth, metavar="D",
+        help="stacked recurrent layers (SPEC §7)")
+    add(g, "--activation", default=_DEFAULT.activation, metavar="NAME",
+        help="relu, erf, tanh or any jax.nn / jax.numpy function name")
+    add(g, "--readout", choices=("last", "mean"), default=_DEFAULT.readout,
+        help="output at the last step or the mean over steps")
+    g.add_argument("--bidirectional", action="store_true",
+                   help="add the RNN on each sequence reversed in time")
     return p
 
 

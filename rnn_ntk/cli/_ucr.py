@@ -27,6 +27,10 @@ def parents() -> list[argparse.ArgumentParser]:
     opts.add(p, "--dtype", choices=("both", "float64", "float32"), default="both",
              help="kernel precision(s) of the RNN-NTK columns")
     opts.add(p, "--quick", action="store_true", help="small CV grid (3 folds)")
+    opts.add(p, "--arch", action="store_true",
+             help="add the rnn_arch column: architecture (depth, activation, readout, "
+                  "bidirectional, h0) chosen by CV; minutes per set, readout 'mean' costs "
+                  "O(L^2) per pair")
     opts.add(p, "--max-train", type=checks.integer(low=2), default=None,
              help="use a stratified random subset of at most this many training sequences")
     opts.add(p, "--max-test", type=checks.integer(low=2), default=None,
@@ -61,7 +65,14 @@ def prepare(args: argparse.Namespace) -> opts.Job:
         raise ValueError(f"argument NAME: {info.name!r} is a regression set; the UCR table "
                          f"is for classification sets (see rnn-ntk ucr --list).")
     try:
-        from rnn_ntk.experiments import UCR_FULL_GRID, UCR_QUICK_GRID, evaluate_ucr, ucr_table_row
+        from rnn_ntk.experiments._ucr import (
+            UCR_FULL_ARCH_GRID,
+            UCR_FULL_GRID,
+            UCR_QUICK_ARCH_GRID,
+            UCR_QUICK_GRID,
+            evaluate_ucr,
+            ucr_table_row,
+        )
     except ImportError as e:  # pragma: no cover - without scikit-learn
         raise ValueError(e) from None
     path = checks.writable_file("--json", args.json or f"ucr-results/{info.name}.json")
@@ -73,8 +84,8 @@ def prepare(args: argparse.Namespace) -> opts.Job:
         raise ValueError(f"cannot read the data set {info.name}: {e}") from None
 
     def job() -> int:
-        row = evaluate_ucr(ds, dtypes=dtypes,
-                           grid=UCR_QUICK_GRID if args.quick else UCR_FULL_GRID,
+        grids = ((UCR_FULL_GRID, UCR_QUICK_GRID), (UCR_FULL_ARCH_GRID, UCR_QUICK_ARCH_GRID))
+        row = evaluate_ucr(ds, dtypes=dtypes, grid=grids[args.arch][args.quick],
                            max_train=args.max_train, max_test=args.max_test,
                            seed=args.seed).to_dict()
         print(f"rnn-ntk ucr {row['name']}: test accuracy (selection on the training split "
@@ -84,6 +95,14 @@ def prepare(args: argparse.Namespace) -> opts.Job:
             lines.append(("lengths", "{}..{} steps; 1-NN and RBF on {}".format(
                 *row["lengths"], row["baseline_input"])))
         lines += [(f"chosen {method}", by) for method, by in row["chosen"].items()]
+        for key, rec in (row["arch"] or {}).items():
+            if key == "mcnemar":
+                lines += [(f"rnn_arch {vs}", "{a_only}/{b_only} test sequences right only "
+                           "by rnn_arch/the other; McNemar p = {p:.3g}".format(**m))
+                          for vs, m in rec.items()]
+            else:
+                lines.append((f"rnn_arch {key}", f"{rec['label']} (CV over "
+                              f"{len(rec['cv_by_arch'])} architectures, {rec['seconds']:.0f} s)"))
         print(format_pairs(lines))
         print(f"  wrote {write_json(path, row)}")
         return 0

@@ -12,6 +12,8 @@ chosen models:
     nn1         1-nearest neighbour, Euclidean distance on the flattened sequences.
     rbf_cv      RBF SVM on the flattened sequences, (gamma, C) chosen by CV; gamma on a
                 grid relative to 1 / (L d var(X)) (training data).
+    rnn_arch    (with an ``arch`` search) RNN-NTK SVM, (architecture, variances, C) by CV
+                over depth, activation, readout, bidirectional, h0 (SPEC §7; ``_ucr_arch``).
 
 The RNN-NTK columns are computed with float64 and with float32 kernels separately (each
 runs its own CV). The CV of the RNN-NTK SVM computes the training Gram once per kernel
@@ -40,11 +42,14 @@ import numpy as np
 from rnn_ntk import data
 from rnn_ntk._config import RNNConfig
 from rnn_ntk._sequences import Sequences
+from rnn_ntk.experiments import _ucr_arch
 from rnn_ntk.infinite import ntk
 from rnn_ntk.learn import RNNKernelClassifier, kernel_scale
 
 __all__ = [
+    "UCR_FULL_ARCH_GRID",
     "UCR_FULL_GRID",
+    "UCR_QUICK_ARCH_GRID",
     "UCR_QUICK_GRID",
     "UCRGrid",
     "UCRRow",
@@ -67,6 +72,8 @@ class UCRGrid:
         ``rnn_ntk.learn.kernel_scale``).
       gamma_rel: values g of gamma = g / (L d var(X)) for ``rbf_cv``.
       n_folds: CV folds (fewer if a class has fewer training samples).
+      arch: the architecture search of ``rnn_arch`` (``ArchGrid``), or None for no such
+        column.
     """
 
     sw2: tuple[float, ...] = (2.0, 1.9)
@@ -74,11 +81,15 @@ class UCRGrid:
     C: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4)
     gamma_rel: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0)
     n_folds: int = 5
+    arch: _ucr_arch.ArchGrid | None = None
 
 
 UCR_FULL_GRID = UCRGrid()
 UCR_QUICK_GRID = UCRGrid(sw2=(2.0,), sa2_rel=("paper", 1.0), C=(0.1, 1.0, 10.0, 100.0),
                          gamma_rel=(0.1, 1.0), n_folds=3)
+#: The grids with the ``rnn_arch`` search (its cost grows like L^2 with readout "mean").
+UCR_FULL_ARCH_GRID = dataclasses.replace(UCR_FULL_GRID, arch=_ucr_arch.FULL_ARCH_SEARCH)
+UCR_QUICK_ARCH_GRID = dataclasses.replace(UCR_QUICK_GRID, arch=_ucr_arch.QUICK_ARCH_SEARCH)
 
 
 @dataclasses.dataclass
@@ -94,13 +105,19 @@ class UCRRow:
         sets of different lengths; None for equal-length sets.
       baseline_input: the fixed-length input of 1-NN and the RBF SVM.
       accuracy: test accuracy per method; the RNN-NTK methods per dtype
-        ({"rnn_paper": {"float64": .., "float32": ..}, "rnn_cv": {..}, "nn1": .., "rbf_cv": ..}).
+        ({"rnn_paper": {"float64": .., "float32": ..}, "rnn_cv": {..}, "nn1": .., "rbf_cv": ..};
+        "rnn_arch" only with an ``arch`` search, for its dtypes).
       cv_accuracy: mean CV accuracy of the chosen hyperparameters, same layout (no nn1).
       chosen: the chosen hyperparameters, same layout.
       kernel_seconds: per dtype, seconds for the paper kernel's training Gram plus the
         test-vs-training kernel (compiled already, i.e. without jit compile time).
       kernel_rel_diff: max |H32 - H64| / max |H64| of the paper kernel's training Gram.
       seconds: wall time of the whole row.
+      arch: with an ``arch`` search: per dtype "label" (the chosen architecture),
+        "cv_by_arch" (label -> best mean CV accuracy of every architecture scored) and
+        "seconds" (the search and the chosen model's fit and test); "mcnemar" (float64,
+        else float32): {"vs rnn_paper"|"vs rnn_cv"|"vs rbf_cv": ``mcnemar`` of rnn_arch's
+        test predictions (a) against the other method's (b)}. None without.
     """
 
     name: str
@@ -120,6 +137,7 @@ class UCRRow:
     kernel_seconds: dict
     kernel_rel_diff: float | None
     seconds: float
+    arch: dict | None = None
 
     def to_dict(self) -> dict:
         """The row as JSON-ready data."""
@@ -203,8 +221,15 @@ def _subsample(x, y, lengths, n_max, seed, stratify):
     return x[idx], y[idx], lengths
 
 
-def _rnn_columns(x_tr, y_tr, len_tr, x_te, y_te, len_te, grid, folds, dtypes):
-    """accuracy, cv_accuracy, chosen of the RNN-NTK methods; the paper kernel's timing."""
+def _fit_score(params, dt, x_tr, y_tr, x_te, y_te):
+    """Fits the chosen RNN-NTK SVM on the whole training split; (test accuracy, predictions)."""
+    pred = RNNKernelClassifier(**params, dtype=dt).fit(x_tr, y_tr).predict(x_te)
+    return float(np.mean(pred == y_te)), pred
+
+
+def _rnn_columns(x_tr, y_tr, len_tr, x_te, y_te, len_te, grid, folds, dtypes, preds):
+    """accuracy, cv_accuracy, chosen of the RNN-NTK methods (test predictions into
+    ``preds``); the paper kernel's timing; the architecture search's record."""
     L = x_tr.shape[1]
     m2 = float(np.nanmean(np.sum(x_tr**2, axis=-1)))  # over the sequences' own steps
     sa2_values = ["paper" if c == "paper" else float(c) / (L * m2) for c in grid.sa2_rel]
@@ -217,8 +242,8 @@ def _rnn_columns(x_tr, y_tr, len_tr, x_te, y_te, len_te, grid, folds, dtypes):
     for dt in dtypes:
         for method, configs in methods.items():
             params, score = cv_rnn_svm(x_tr, y_tr, configs, grid.C, folds, dtype=dt)
-            est = RNNKernelClassifier(**params, dtype=dt).fit(x_tr, y_tr)
-            out["accuracy"][method][dt] = float(est.score(x_te, y_te))
+            out["accuracy"][method][dt], preds[method, dt] = _fit_score(
+                params, dt, x_tr, y_tr, x_te, y_te)
             out["cv_accuracy"][method][dt] = score
             out["chosen"][method][dt] = params
 
@@ -235,10 +260,17 @@ def _rnn_columns(x_tr, y_tr, len_tr, x_te, y_te, len_te, grid, folds, dtypes):
     if set(DTYPES) <= set(grams):
         rel = float(np.max(np.abs(grams["float32"] - grams["float64"]))
                     / np.max(np.abs(grams["float64"])))
-    return out, k_seconds, rel
+    arch = None
+    if grid.arch is not None:
+        arch = _ucr_arch.arch_column(
+            lambda configs, dt: cv_rnn_svm(x_tr, y_tr, configs, grid.C, folds, dtype=dt),
+            lambda params, dt: _fit_score(params, dt, x_tr, y_tr, x_te, y_te),
+            grid.arch, [dt for dt in grid.arch.dtypes if dt in dtypes] or list(dtypes[:1]),
+            L, m2, out, preds)
+    return out, k_seconds, rel, arch
 
 
-def _baseline_columns(x_tr, y_tr, len_tr, x_te, y_te, len_te, grid, folds, out) -> str:
+def _baseline_columns(x_tr, y_tr, len_tr, x_te, y_te, len_te, grid, folds, out, preds) -> str:
     """Adds 1-NN and the RBF SVM to ``out``; returns what their input was."""
     from sklearn.model_selection import GridSearchCV
     from sklearn.neighbors import KNeighborsClassifier
@@ -260,7 +292,8 @@ def _baseline_columns(x_tr, y_tr, len_tr, x_te, y_te, len_te, grid, folds, out) 
         {"C": list(grid.C), "gamma": [g / (L * d * var) for g in grid.gamma_rel]},
         cv=folds,
     ).fit(flat_tr, y_tr)
-    out["accuracy"]["rbf_cv"] = float(rbf.score(flat_te, y_te))
+    preds["rbf_cv"] = rbf.predict(flat_te)
+    out["accuracy"]["rbf_cv"] = float(np.mean(preds["rbf_cv"] == y_te))
     out["cv_accuracy"]["rbf_cv"] = float(rbf.best_score_)
     out["chosen"]["rbf_cv"] = {k: float(v) for k, v in rbf.best_params_.items()}
     return baseline_input
@@ -303,8 +336,14 @@ def evaluate_ucr(
     (x_tr, y_tr, len_tr), (x_te, y_te, len_te) = train, test
     n, L, d = x_tr.shape  # L: the longest training sequence
     folds = _folds(y_tr, grid.n_folds, seed)
-    cols, k_seconds, rel = _rnn_columns(*train, *test, grid, folds, dtypes)
-    baseline_input = _baseline_columns(*train, *test, grid, folds, cols)
+    preds = {}  # test predictions: (method, dtype) or "rbf_cv"
+    cols, k_seconds, rel, arch = _rnn_columns(*train, *test, grid, folds, dtypes, preds)
+    baseline_input = _baseline_columns(*train, *test, grid, folds, cols, preds)
+    if arch:
+        dt = "float64" if "float64" in arch else next(iter(arch))
+        arch["mcnemar"] = {f"vs {m}": _ucr_arch.mcnemar(y_te, preds["rnn_arch", dt], preds[key])
+                           for m, key in (("rnn_paper", ("rnn_paper", dt)),
+                                          ("rnn_cv", ("rnn_cv", dt)), ("rbf_cv", "rbf_cv"))}
     return UCRRow(
         name=ds.info.name, n_train=n, n_test=len(y_te),
         n_train_total=len(ds.y_train), n_test_total=len(ds.y_test),
@@ -312,7 +351,7 @@ def evaluate_ucr(
         L=L, d=d, n_classes=len(np.unique(y_tr)),
         lengths=_length_range(len_tr, len_te, x_tr.shape[1], x_te.shape[1]),
         baseline_input=baseline_input, **cols, kernel_seconds=k_seconds,
-        kernel_rel_diff=rel, seconds=time.perf_counter() - t_start,
+        kernel_rel_diff=rel, seconds=time.perf_counter() - t_start, arch=arch or None,
     )
 
 
@@ -349,6 +388,7 @@ def ucr_table_row(row: dict) -> dict:
         "paper f32": r3(a["rnn_paper"].get("float32")),
         "cv f64": r3(a["rnn_cv"].get("float64")),
         "cv f32": r3(a["rnn_cv"].get("float32")),
+        "arch f64": r3(a.get("rnn_arch", {}).get("float64")),
         "1-NN": r3(a["nn1"]),
         "RBF cv": r3(a["rbf_cv"]),
         "kernel s f64": sig3(row["kernel_seconds"].get("float64")),

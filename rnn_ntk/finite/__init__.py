@@ -1,17 +1,20 @@
-"""The finite-width network of SPEC §1, its empirical NTK (§2) and width sweeps (§5).
+"""The finite-width network of SPEC §1 and §7, its empirical NTK (§2) and width sweeps (§5).
 
-Modules, bottom up: ``_params`` (drawing and checking the parameters) -> ``_network``
-(the ``lax.scan`` RNN, ragged input as a mask) -> ``_features`` (per-sample forward and
-backward states, per-tile contractions) -> ``_autodiff`` (the ``jax.jacrev`` reference)
--> ``_empirical`` (``empirical_ntk``/``empirical_kernels``, tiled by
-``rnn_ntk._tiling``) -> ``_table`` (``Cell``, ``ConvergenceTable``) -> ``_sweep``
-(``convergence``: seeds vmapped per width against ``rnn_ntk.infinite.kernels``).
+Modules, bottom up: ``_keys`` (the parameter keys of every architecture, their blocks and
+scales) -> ``_params`` (drawing and checking the parameters) -> ``_deep`` (layers,
+readouts, directions) -> ``_network`` (the ``lax.scan`` RNN, ragged input as a mask) ->
+``_features`` (per-sample forward and backward states per layer and direction, per-tile
+contractions) -> ``_autodiff`` (the ``jax.jacrev`` reference) -> ``_empirical``
+(``empirical_ntk``/``empirical_kernels``, tiled by ``rnn_ntk._tiling``) -> ``_table``
+(``Cell``, ``ConvergenceTable``) -> ``_sweep`` (``convergence``: seeds vmapped per width
+against ``rnn_ntk.infinite.kernels``, or ``ntk``'s W block for other architectures).
 """
 
 from rnn_ntk.finite._empirical import METHODS as METHODS
 from rnn_ntk.finite._empirical import empirical_kernels as empirical_kernels
 from rnn_ntk.finite._empirical import empirical_ntk as empirical_ntk
 from rnn_ntk.finite._features import EmpiricalKernels as EmpiricalKernels
+from rnn_ntk.finite._keys import param_keys as param_keys
 from rnn_ntk.finite._network import apply as apply
 from rnn_ntk.finite._network import hidden_states as hidden_states
 from rnn_ntk.finite._network import reparameterized as reparameterized
@@ -39,5 +42,6 @@ __all__ = [
     "empirical_ntk",
     "hidden_states",
     "init_params",
+    "param_keys",
     "reparameterized",
 ]

@@ -29,19 +29,27 @@ import jax.numpy as jnp
 from jax.typing import DTypeLike
 from jaxtyping import Array, Float
 
-from rnn_ntk._config import BLOCKS, RNNConfig, block_weights
+from rnn_ntk._config import RNNConfig
 from rnn_ntk._sequences import as_pair, full_lengths, padded_length, right_align
 from rnn_ntk._tiling import tiled_gram
-from rnn_ntk._validate import check_bool, check_choice, check_finite_result, check_int
+from rnn_ntk._validate import check_choice, check_finite_result, check_int
 from rnn_ntk.finite._autodiff import autodiff_ntk
+from rnn_ntk.finite._deep import split_directions
 from rnn_ntk.finite._features import (
     EmpiricalKernels,
     auto_tile_size,
     diagnostics_tile_jit,
     ntk_tile_jit,
     sample_features,
+    tile_weights,
 )
-from rnn_ntk.finite._network import Mask, Seqs
+from rnn_ntk.finite._keys import (
+    block_keys,
+    check_parameterization,
+    network_weights,
+    param_keys,
+)
+from rnn_ntk.finite._network import Mask, Seqs, check_steps
 from rnn_ntk.finite._params import Params, cast_params, check_cfg, check_params
 
 __all__ = ["METHODS", "empirical_kernels", "empirical_ntk"]
@@ -69,11 +77,11 @@ def _validated(params, x1, x2, cfg, dtype) -> _Inputs:
     A sample without lengths counts as full length; act2 is None when x2 is.
     """
     check_cfg(cfg)
-    p, dt = cast_params(params, dtype)
+    p, dt = cast_params(params, dtype, cfg)
     a, b, dt = as_pair(x1, x2, dt)
-    check_params(params, a.x, x_name="x1", check_finite=False)
+    check_params(params, a.x, x_name="x1", check_finite=False, cfg=cfg)
     if b is not None:
-        check_params(params, b.x, x_name="x2", check_finite=False)
+        check_params(params, b.x, x_name="x2", check_finite=False, cfg=cfg)
     if not (a.ragged or (b is not None and b.ragged)):
         return _Inputs(p, a.x, None if b is None else b.x, None, None)
     L = padded_length(a, b)
@@ -84,17 +92,19 @@ def _validated(params, x1, x2, cfg, dtype) -> _Inputs:
     return _Inputs(p, xa, xb, act1, act2)
 
 
-def _tile(tile_size: object, v: _Inputs, steps: bool) -> int:
+def _tile(tile_size: object, v: _Inputs, cfg: RNNConfig, steps: bool) -> int:
     if tile_size is not None:
         return check_int("tile_size", tile_size, low=1)
     n, L, _ = v.a.shape
-    return auto_tile_size(n, L, v.p["W"].shape[0], steps, v.a.dtype.itemsize)
+    layers = cfg.depth * (2 if cfg.bidirectional else 1)
+    return auto_tile_size(n, L, v.p["W"].shape[0], steps, v.a.dtype.itemsize, layers)
 
 
 def _gram(tile_fn, v: _Inputs, cfg, steps, tile, lead_shapes, args=()):
     """``tile_fn(*args, rows, cols)`` over the sample features of x1 (x2), tile by tile."""
-    f1 = sample_features(v.p, v.a, cfg, steps, tile, v.act1)
-    f2 = None if v.b is None else sample_features(v.p, v.b, cfg, steps, tile, v.act2)
+    dirs = split_directions(v.p, cfg)
+    f1 = sample_features(dirs, v.a, cfg, steps, tile, v.act1)
+    f2 = None if v.b is None else sample_features(dirs, v.b, cfg, steps, tile, v.act2)
     return tiled_gram(tile_fn, f1, f2, tile_size=tile, lead_shapes=lead_shapes, args=args)
 
 
@@ -117,6 +127,8 @@ def empirical_ntk(
     block), whose m -> inf limit is ``rnn_ntk.ntk(x1, x2, cfg=cfg, blocks=...)``
     (Theorems 5-6). In the NTK parameterisation each block is multiplied by its sigma^2,
     which is the gradient inner product of sqrt(m) g with respect to N(0, 1) weights.
+    Every architecture of SPEC §7 (depth, activation, readout, bidirectional) works with
+    every method; a bidirectional network's kernel sums both directions' blocks.
 
     Args:
       params: the network, as returned by ``rnn_ntk.init_params``.
@@ -133,14 +145,19 @@ def empirical_ntk(
         tile_size samples at a time and the Gram in tile_size x tile_size tiles; default
         sized to keep either within about 256 MiB.
       dtype: compute dtype; default the parameters' dtype.
-      blocks: trained parameter blocks, any subset of {"W", "A", "b", "B", "M0"}.
+      blocks: trained parameter blocks: any of "W", "A", "b", "M0" (every layer's, both
+        directions), "B", or one layer's "W_k", "A_k", "b_k", "M0_k" (k = 1..depth; see
+        ``rnn_ntk.finite._keys`` for the parameter keys they consist of).
       method: "structured" (forward states and backward deltas, two Gram contractions;
         the fast path), "autodiff" (``jax.jacrev`` Jacobians; a reference for small m) or
         "neural_tangents" (``nt.empirical_ntk_fn`` via ``rnn_ntk.interop``, equal-length
         sequences only; nt's default implementation).
-      parameterization: "standard" (the paper's) or "ntk".
+      parameterization: "standard" (the paper's) or "ntk". Activations other than ReLU
+        take "ntk" only (their O(1)-pre-activation network, SPEC §7, has no standard
+        limit).
       steps: if True, the kernels of the per-step outputs g_l = B^T h_l, l = 1..L
-        (output read at step l, paper Remark 3.2), shape (L, n1, n2).
+        (output read at step l, paper Remark 3.2), shape (L, n1, n2); readout "last"
+        without bidirectional only.
     Returns:
       The kernel, shape (n1, n2), or (L, n1, n2) with ``steps=True``; n1 = 0 or n2 = 0
       gives the empty Gram of that shape with every method. For ragged input
@@ -154,7 +171,7 @@ def empirical_ntk(
       FloatingPointError: the kernel overflows the compute dtype (outside ``jax.jit``).
     """
     method = check_choice("method", method, METHODS)
-    steps = check_bool("steps", steps)
+    steps = check_steps(check_cfg(cfg), steps)
     tile_size = None if tile_size is None else check_int("tile_size", tile_size, low=1)
     v = _validated(params, x1, x2, cfg, dtype)
     if method == "neural_tangents" and v.ragged:
@@ -163,21 +180,22 @@ def empirical_ntk(
             "different lengths); use method='structured' or method='autodiff'."
         )
     L, dt = v.a.shape[1], v.a.dtype
-    w = block_weights(cfg, L, blocks, parameterization)  # validates blocks, parameterization
+    keys = block_keys(cfg, L, blocks)  # validates blocks
+    parameterization = check_parameterization(cfg, parameterization, "empirical_ntk")
     blocks = (blocks,) if isinstance(blocks, str) else tuple(blocks)
     n1, n2 = v.a.shape[0], (v.a if v.b is None else v.b).shape[0]
     if n1 == 0 or n2 == 0:  # every method: the empty Gram
         return jnp.zeros(((L,) if steps else ()) + (n1, n2), dt)
-    out = _ntk(v, cfg, blocks, w, method, parameterization, steps, tile_size)
+    out = _ntk(v, cfg, blocks, keys, method, parameterization, steps, tile_size)
     check_finite_result("empirical_ntk", out)
     return out
 
 
-def _ntk(v: _Inputs, cfg, blocks, w, method, parameterization, steps, tile_size):
+def _ntk(v: _Inputs, cfg, blocks, keys, method, parameterization, steps, tile_size):
     """The empirical NTK of validated inputs by ``method`` (see ``empirical_ntk``)."""
     L, dt = v.a.shape[1], v.a.dtype
     if method == "autodiff":
-        trained = jnp.asarray([float(k in blocks) for k in BLOCKS], dt)
+        trained = {k: jnp.asarray(float(k in keys), dt) for k in param_keys(cfg)}
         return autodiff_ntk(v.p, v.a, v.b, cfg, parameterization, steps, trained, v.act1, v.act2)
     if method == "neural_tangents":
         from rnn_ntk import interop  # lazily: the core never imports neural-tangents
@@ -186,10 +204,11 @@ def _ntk(v: _Inputs, cfg, blocks, w, method, parameterization, steps, tile_size)
             v.p, v.a, v.b, cfg=cfg, blocks=blocks, parameterization=parameterization,
             steps=steps,
         )  # fmt: skip
-    tile = _tile(tile_size, v, steps)
+    tile = _tile(tile_size, v, cfg, steps)
     lead = jax.ShapeDtypeStruct((L,) if steps else (), dt)
-    args = (jnp.asarray(w, dt), steps, any(w[:3]))
-    return _gram(ntk_tile_jit, v, cfg, steps, tile, lead, args)
+    m = v.p["W"].shape[0]
+    w, has_S = tile_weights(cfg, network_weights(cfg, L, m, blocks, parameterization), dt)
+    return _gram(ntk_tile_jit, v, cfg, steps, tile, lead, (w, steps, has_S))
 
 
 def empirical_kernels(
@@ -207,17 +226,28 @@ def empirical_kernels(
     end); before a sample starts its h_l is h_0 and its delta_l is 0, so "same step" in
     H_diag means the same aligned step, the pairing of the analytic ``rnn_ntk.kernels``.
 
+    The paper's architecture only (``cfg.is_paper_architecture``: depth 1, ReLU, readout
+    "last", one direction); for the others use ``empirical_ntk``.
+
     Args:
       params, x1, x2, cfg, tile_size, dtype: as for ``empirical_ntk``.
     Returns:
       An ``EmpiricalKernels`` tuple: K (L+1, n1, n2), F (L, n1, n2), H, H_diag, H_cross
       (n1, n2); empty arrays of these shapes for n1 = 0 or n2 = 0.
     Raises:
+      ValueError: ``cfg`` is not the paper's architecture.
       FloatingPointError: a kernel overflows the compute dtype (outside ``jax.jit``).
     """
+    if not check_cfg(cfg).is_paper_architecture:
+        raise ValueError(
+            "empirical_kernels (the per-step K^l, F^l of SPEC §5) is for the paper's "
+            f"architecture (depth 1, relu, readout 'last', one direction); this cfg has "
+            f"depth={cfg.depth}, activation={cfg.activation!r}, readout={cfg.readout!r}, "
+            f"bidirectional={cfg.bidirectional}. Use rnn_ntk.empirical_ntk for its NTK."
+        )
     v = _validated(params, x1, x2, cfg, dtype)
     L, dt = v.a.shape[1], v.a.dtype
-    tile = _tile(tile_size, v, False)
+    tile = _tile(tile_size, v, cfg, False)
     s = jax.ShapeDtypeStruct
     lead = EmpiricalKernels(K=s((L + 1,), dt), F=s((L,), dt), H=s((), dt), H_diag=s((), dt),
                             H_cross=s((), dt))  # fmt: skip

@@ -11,11 +11,17 @@ eqs. 21-23, with h_{l-1} where the paper writes h_l and without its stray 1/m)
     Theta_B  = <h_L, h'_L>
     Theta_M0 = <(W^T delta_1) * relu'(M0), (W^T delta'_1) * relu'(M0)>   (h0="random")
 
-``features`` gives every sample's h_0..h_L and delta_1..delta_L (one forward scan and one
-VJP); ``ntk_tile`` and ``diagnostics_tile`` contract a block of rows with a block of
-columns, the per-tile functions that ``rnn_ntk._tiling.tiled_gram`` makes into Grams.
-Cost O(n L m^2 + n^2 L^2 m); the n x m^2 Jacobian is never formed. All-zero features (the
-tiler's padding) contract to zero.
+The same holds per layer of the networks of SPEC §7 (``_deep``) with delta^k_t =
+dg/du^k_t, h^k in place of h and the layer's input z^k_t (X_t, or h^{k-1}_t for k > 1) in
+place of X_l; Theta_B = <hbar, hbar'> with hbar the readout's sum_t a_t h^D_t; a
+bidirectional network adds the same sums of its reversed direction (independent
+parameters, so no cross terms).
+
+``features`` gives every sample's h_0..h_L and delta_1..delta_L per layer (one forward
+scan per layer and one VJP); ``ntk_tile`` and ``diagnostics_tile`` contract a block of
+rows with a block of columns, the per-tile functions that ``rnn_ntk._tiling.tiled_gram``
+makes into Grams. Cost O(n L m^2 + n^2 L^2 m) per layer; the n x m^2 Jacobian is never
+formed. All-zero features (the tiler's padding) contract to zero.
 """
 
 from __future__ import annotations
@@ -26,8 +32,11 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from rnn_ntk._activations import activation_fn
 from rnn_ntk._config import RNNConfig
-from rnn_ntk.finite._network import Mask, initial_state, scan_states
+from rnn_ntk.finite._deep import initial_states, layer_states, readout_weights
+from rnn_ntk.finite._keys import key_block, param_keys
+from rnn_ntk.finite._network import Mask, direction_inputs
 from rnn_ntk.finite._params import Params
 
 __all__ = [
@@ -41,6 +50,7 @@ __all__ = [
     "ntk_tile",
     "ntk_tile_jit",
     "sample_features",
+    "tile_weights",
 ]
 
 #: Memory budget (bytes) of one tile's forward/backward states and of its Grams.
@@ -66,36 +76,39 @@ class EmpiricalKernels(NamedTuple):
 
 
 class Features(NamedTuple):
-    """Per-sample forward/backward states (sample-major; a jax pytree).
+    """Per-sample forward/backward states of one direction (sample-major; a jax pytree).
 
     Attributes:
-      h: h_0..h_L, shape (n, L+1, m).
-      delta: dg/du_l, shape (n, L, m), or (n, L_out, L, m) for the per-step outputs
-        g_1..g_L.
-      gM0: dg/dM0, shape (n, m) or (n, L_out, m).
+      h: per layer k, h^k_0..h^k_L, each (n, L+1, m).
+      delta: per layer, dg/du^k_t, each (n, L, m), or (n, L_out, L, m) for the per-step
+        outputs g_1..g_L.
+      gM0: per layer, dg/dM0_k, each (n, m) or (n, L_out, m).
       X: the inputs, shape (n, L, d).
+      out: the hidden vector the readout weighs: h^D_L (n, m), sum_t a_t h^D_t (n, m) for
+        readout "mean", or h^D_1..h^D_L (n, L, m) for the per-step outputs.
     """
 
-    h: jax.Array
-    delta: jax.Array
-    gM0: jax.Array
+    h: tuple
+    delta: tuple
+    gM0: tuple
     X: jax.Array
+    out: jax.Array
 
 
 def features(
     params: Params, x: Float[Array, "n L d"], cfg: RNNConfig, steps: bool, act: Mask = None
 ) -> Features:
-    """One forward scan and one VJP (L VJPs with ``steps``) for a block of samples.
+    """One forward scan per layer and one VJP (L VJPs with ``steps``) for a block of samples.
 
-    The VJP is taken with respect to additive perturbations e_l of every u_l and of h_0
-    (one per sample, all zero): d(sum_i g(x_i))/de_{i,l} = delta_l(x_i) because sample i's
-    output depends only on its own perturbations. With the ragged mask ``act`` (n, L) of
-    right-aligned x, h is held at h_0 before a sample starts, so delta_l = 0 on those
-    steps and dg/dh_0 = W^T delta at the sample's first step.
+    The VJP is taken with respect to additive perturbations e^k_t of every u^k_t and of
+    every M0_k (one per sample, all zero): d(sum_i g(x_i))/de_{i,t} = delta_t(x_i) because
+    sample i's output depends only on its own perturbations. With the ragged mask ``act``
+    (n, L) of right-aligned x, h is held at h_0 before a sample starts, so delta_t = 0 on
+    those steps and dg/dh_0 = W^T delta at the sample's first step.
 
     Args:
-      params: the network (cast to the compute dtype).
-      x: sequences (right-aligned when ragged), shape (n, L, d).
+      params: one direction of the network (cast to the compute dtype).
+      x: that direction's sequences (right-aligned when ragged), shape (n, L, d).
       cfg: the network's config.
       steps: the states of every per-step output g_l instead of g_L alone.
       act: the (n, L) mask of right-aligned ragged input, or None.
@@ -104,53 +117,78 @@ def features(
     """
     n, L, _ = x.shape
     m = params["W"].shape[0]
-    h0 = initial_state(params, cfg, n)
-    e = jnp.zeros((L, n, m), h0.dtype)
+    dt = params["W"].dtype
+    phi = activation_fn(cfg.activation)
+    D = cfg.depth
+    e = tuple(jnp.zeros((L, n, m), dt) for _ in range(D))
+    eM0 = tuple(jnp.zeros((n, m), dt) for _ in range(D))
+    a = None if steps or cfg.readout == "last" else readout_weights(act, n, L, dt)
     B = params["B"]
 
-    def out(h0, e):
-        hs = scan_states(params, x, h0, e, act)  # (L, n, m)
-        g = hs @ B  # (L, n)
-        return (jnp.sum(g, axis=1) if steps else jnp.sum(g[-1])), hs
+    def out(eM0, e):
+        h0s = initial_states(params, cfg, n, phi, eM0)
+        hss = layer_states(params, x, cfg, h0s, phi, e, act)
+        G = hss[-1] @ B  # (L, n)
+        if steps:
+            g = jnp.sum(G, axis=1)
+        elif a is None:
+            g = jnp.sum(G[-1])
+        else:
+            g = jnp.sum(G.T * a)
+        return g, (h0s, hss)
 
-    g, pullback, hs = jax.vjp(out, h0, e, has_aux=True)
+    g, pullback, (h0s, hss) = jax.vjp(out, eM0, e, has_aux=True)
     if steps:
-        dh0, de = jax.vmap(pullback)(jnp.eye(L, dtype=g.dtype))  # (Lo, n, m), (Lo, L, n, m)
-        delta = jnp.transpose(de, (2, 0, 1, 3))
-        dh0 = jnp.swapaxes(dh0, 0, 1)
+        gM0, de = jax.vmap(pullback)(jnp.eye(L, dtype=g.dtype))  # (Lo, n, m), (Lo, L, n, m)
+        delta = tuple(jnp.transpose(d, (2, 0, 1, 3)) for d in de)
+        gM0 = tuple(jnp.swapaxes(d, 0, 1) for d in gM0)
     else:
-        dh0, de = pullback(jnp.ones((), g.dtype))
-        delta = jnp.swapaxes(de, 0, 1)
-    if cfg.h0 == "random":
-        gM0 = dh0 * (params["M0"] > 0).astype(dh0.dtype)  # relu'(M0), 0 at 0
+        gM0, de = pullback(jnp.ones((), g.dtype))
+        delta = tuple(jnp.swapaxes(d, 0, 1) for d in de)
+    h = tuple(
+        jnp.concatenate([h0[:, None], jnp.swapaxes(hs, 0, 1)], axis=1)
+        for h0, hs in zip(h0s, hss, strict=True)
+    )
+    if steps:
+        top = h[-1][:, 1:]
+    elif a is None:
+        top = h[-1][:, -1]
     else:
-        gM0 = jnp.zeros_like(dh0)
-    h = jnp.concatenate([h0[:, None], jnp.swapaxes(hs, 0, 1)], axis=1)
-    return Features(h=h, delta=delta, gM0=gM0, X=x)
+        top = jnp.einsum("nl,nlm->nm", a, h[-1][:, 1:])
+    return Features(h=h, delta=delta, gM0=tuple(gM0), X=x, out=top)
 
 
 features_jit = jax.jit(features, static_argnums=(2, 3))
 
 
 def sample_features(
-    params: Params,
+    params: tuple[Params, ...],
     x: Float[Array, "n L d"],
     cfg: RNNConfig,
     steps: bool,
     tile: int,
     act: Mask = None,
-) -> Features:
-    """``features`` of all n samples, computed in blocks of ``tile`` samples.
+) -> tuple[Features, ...]:
+    """``features`` of all n samples per direction, computed in blocks of ``tile`` samples.
 
     The last block is zero-padded (a zero input with an all-False mask holds h at h_0),
     so every block has one compiled shape; the padding is sliced off.
 
     Args:
-      params, x, cfg, steps, act: see ``features``.
+      params: the parameters of each direction (``_deep.split_directions``).
+      x, cfg, steps, act: see ``features``; x in forward time (the reversed direction's
+        inputs are made here).
       tile: samples per block (>= 1).
     Returns:
-      The ``Features`` of every sample, leaves (n, ...).
+      The ``Features`` of every sample, leaves (n, ...), one per direction.
     """
+    return tuple(
+        _blocked(p, xd, cfg, steps, tile, act)
+        for p, xd in zip(params, direction_inputs(x, cfg, act), strict=True)
+    )
+
+
+def _blocked(params, x, cfg, steps, tile, act):
     n = x.shape[0]
     if n <= tile:
         return features_jit(params, x, cfg, steps, act)
@@ -166,44 +204,70 @@ def sample_features(
     return jax.tree.map(lambda *a: jnp.concatenate(a)[:n], *parts)
 
 
-def ntk_tile(w: Float[Array, " 5"], steps: bool, has_S: bool, f1: Features, f2: Features):
+def tile_weights(cfg: RNNConfig, weights: dict[str, float], dt) -> tuple[dict, tuple]:
+    """Per-key weights (``_keys.network_weights``) as ``ntk_tile``'s ``(w, has_S)``.
+
+    Returns:
+      ``w``: arrays "W", "A", "b", "M0" (one entry per layer; both directions carry the
+      same weight) and "B"; ``has_S``: per layer, whether any of its W, A, b is trained.
+    """
+    w = {base: [0.0] * cfg.depth for base in ("W", "A", "b", "M0")}
+    for key in param_keys(cfg):
+        base, k = key_block(key)
+        if base != "B":
+            w[base][k - 1] = weights[key]
+    out = {base: jnp.asarray(v, dt) for base, v in w.items()}
+    out["B"] = jnp.asarray(weights["B"], dt)
+    return out, tuple(bool(w["W"][k] or w["A"][k] or w["b"][k]) for k in range(cfg.depth))
+
+
+def _pair(steps: bool, a: jax.Array, b: jax.Array) -> jax.Array:
+    """<a_i, b_j> per pair (and per output step with ``steps``)."""
+    return jnp.einsum("iqm,jqm->qij", a, b) if steps else a @ b.T
+
+
+def ntk_tile(w: dict, steps: bool, has_S: tuple, f1: tuple, f2: tuple):
     """Summed NTK blocks of a row block and a column block (paper eq. 23; module doc).
 
     Args:
-      w: the weights (W, A, b, B, M0) of the blocks as an array (see
-        ``rnn_ntk._config.block_weights``), so one compiled function serves every
-        choice of blocks.
+      w: the weights of the blocks, arrays "W", "A", "b", "M0" (one per layer) and "B"
+        (see ``rnn_ntk.finite._keys.network_weights``), so one compiled function serves
+        every choice of blocks.
       steps: the features are those of the per-step outputs.
-      has_S: any of W, A, b is trained (else the two (n L) x (n L) Grams are skipped).
-      f1: features of the rows, leaves (T1, ...).
+      has_S: per layer, any of its W, A, b is trained (else its two (n L) x (n L) Grams
+        are skipped).
+      f1: features of the rows, one ``Features`` per direction, leaves (T1, ...).
       f2: features of the columns, leaves (T2, ...).
     Returns:
       The kernel tile, shape (T1, T2), or (L, T1, T2) with ``steps``.
     """
-    wW, wA, wb, wB, wM0 = (w[i] for i in range(5))
-    if steps:
-        out = wB * jnp.einsum("iqm,jqm->qij", f1.h[:, 1:], f2.h[:, 1:])
-        out = out + wM0 * jnp.einsum("iqm,jqm->qij", f1.gM0, f2.gM0)
-    else:
-        out = wB * (f1.h[:, -1] @ f2.h[:, -1].T) + wM0 * (f1.gM0 @ f2.gM0.T)
-    if has_S:
-        # S[i,l,j,l'] weighs <delta_l(x_i), delta_l'(x_j)>: W, A and b blocks together.
-        S = wW * jnp.einsum("ilm,jkm->iljk", f1.h[:, :-1], f2.h[:, :-1])
-        S = S + wA * jnp.einsum("ild,jkd->iljk", f1.X, f2.X) + wb
-        if steps:
-            Gd = jnp.einsum("iqlm,jqkm->qiljk", f1.delta, f2.delta)
-            out = out + jnp.einsum("qiljk,iljk->qij", Gd, S)
-        else:
-            Gd = jnp.einsum("ilm,jkm->iljk", f1.delta, f2.delta)
-            out = out + jnp.einsum("iljk,iljk->ij", Gd, S)
+    out = 0.0
+    for a, b in zip(f1, f2, strict=True):
+        out = out + w["B"] * _pair(steps, a.out, b.out)
+        for k, trained in enumerate(has_S):
+            out = out + w["M0"][k] * _pair(steps, a.gM0[k], b.gM0[k])
+            if not trained:
+                continue
+            # S[i,l,j,l'] weighs <delta_l(x_i), delta_l'(x_j)>: W, A and b blocks together.
+            S = w["W"][k] * jnp.einsum("ilm,jkm->iljk", a.h[k][:, :-1], b.h[k][:, :-1])
+            za, zb = (a.X, b.X) if k == 0 else (a.h[k - 1][:, 1:], b.h[k - 1][:, 1:])
+            S = S + w["A"][k] * jnp.einsum("ild,jkd->iljk", za, zb) + w["b"][k]
+            if steps:
+                Gd = jnp.einsum("iqlm,jqkm->qiljk", a.delta[k], b.delta[k])
+                out = out + jnp.einsum("qiljk,iljk->qij", Gd, S)
+            else:
+                Gd = jnp.einsum("ilm,jkm->iljk", a.delta[k], b.delta[k])
+                out = out + jnp.einsum("iljk,iljk->ij", Gd, S)
     return out
 
 
 ntk_tile_jit = jax.jit(ntk_tile, static_argnums=(1, 2))
 
 
-def diagnostics_tile(f1: Features, f2: Features) -> EmpiricalKernels:
+def diagnostics_tile(f1: tuple, f2: tuple) -> EmpiricalKernels:
     """K_m^l, F_m^l and the same-step / cross-step parts of Theta_W of a tile (SPEC §5).
+
+    The paper's network only (one direction, one layer).
 
     Args:
       f1: features of the rows (``steps=False``), leaves (T1, ...).
@@ -211,9 +275,10 @@ def diagnostics_tile(f1: Features, f2: Features) -> EmpiricalKernels:
     Returns:
       ``EmpiricalKernels`` with leaves (L+1 | L | -, T1, T2).
     """
-    K = jnp.einsum("ilm,jlm->lij", f1.h, f2.h)
-    Gd = jnp.einsum("ilm,jkm->iljk", f1.delta, f2.delta)
-    Gh = jnp.einsum("ilm,jkm->iljk", f1.h[:, :-1], f2.h[:, :-1])
+    (a,), (b,) = f1, f2
+    K = jnp.einsum("ilm,jlm->lij", a.h[0], b.h[0])
+    Gd = jnp.einsum("ilm,jkm->iljk", a.delta[0], b.delta[0])
+    Gh = jnp.einsum("ilm,jkm->iljk", a.h[0][:, :-1], b.h[0][:, :-1])
     P = Gd * Gh
     H = jnp.sum(P, axis=(1, 3))
     H_diag = jnp.einsum("iljl->ij", P)
@@ -227,14 +292,16 @@ def diagnostics_tile(f1: Features, f2: Features) -> EmpiricalKernels:
 diagnostics_tile_jit = jax.jit(diagnostics_tile)
 
 
-def auto_tile_size(n: int, L: int, m: int, steps: bool, itemsize: int) -> int:
+def auto_tile_size(
+    n: int, L: int, m: int, steps: bool, itemsize: int, layers: int = 1
+) -> int:
     """Samples per tile edge when ``tile_size=None``.
 
-    A tile's states (~(3L+2) m values per sample, L times that with ``steps``) and its
-    (L x L)-blocked Grams (~3 T^2 L^2 values, times L with ``steps``) each stay within
-    ``TILE_BYTES`` (256 MiB).
+    A tile's states (~(3L+2) m values per sample and layer of each direction, L times that
+    with ``steps``) and its (L x L)-blocked Grams (~3 T^2 L^2 values, times L with
+    ``steps``) each stay within ``TILE_BYTES`` (256 MiB).
     """
     lo = L if steps else 1
-    by_states = TILE_BYTES // max((3 * L + 2) * m * itemsize * lo, 1)
+    by_states = TILE_BYTES // max((3 * L + 2) * m * itemsize * lo * layers, 1)
     by_grams = int((TILE_BYTES / (3 * L * L * lo * itemsize)) ** 0.5)
     return int(max(1, min(n, by_states, by_grams)))

@@ -1,12 +1,15 @@
-r"""The finite-width ReLU Elman RNN of SPEC §1, as pure functions on a dict of arrays.
+r"""The finite-width Elman RNN of SPEC §1 and §7, as pure functions on a dict of arrays.
 
     h_0 = relu(M0)  (h0="random")  or  0  (h0="zero")
     u_l = W h_{l-1} + A X_l + b,   h_l = relu(u_l),   l = 1..L
     g(x) = B^T h_L                 (per-step outputs g_l = B^T h_l with ``steps=True``)
 
-The recursion is a ``jax.lax.scan`` over steps, batched over samples inside each step
-(one (n, m) x (m, m) matrix product per step). relu is ``jax.nn.relu``, whose derivative
-at 0 is 0, the convention the analytic kernels use for zero-variance pre-activations.
+is the paper's network (``RNNConfig()``); SPEC §7 generalises it (``_deep``): stacked
+layers, any activation phi, the mean readout and a bidirectional pair of RNNs. The
+recursion is a ``jax.lax.scan`` over steps per layer, batched over samples inside each
+step (one (n, m) x (m, m) matrix product per step). relu is ``jax.nn.relu``, whose
+derivative at 0 is 0, the convention the analytic kernels use for zero-variance
+pre-activations.
 
 Sequences of different lengths (SPEC §6, ``Sequences(x, lengths)``): sample i is
 x[i, :lengths[i]]. Inside the one scan the samples are right-aligned in the padded length
@@ -18,18 +21,29 @@ arithmetic operation: it is replaced by zeros with a select before the input pro
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
-import jax
 import jax.numpy as jnp
-from jax import lax
 from jax.typing import DTypeLike
 from jaxtyping import Array, Bool, Float
 
-from rnn_ntk._config import RNNConfig, block_weights
+from rnn_ntk._activations import activation_fn
+from rnn_ntk._config import RNNConfig
 from rnn_ntk._sequences import Sequences, as_sequences, right_align
 from rnn_ntk._validate import check_bool, check_finite_result, check_int
+from rnn_ntk.finite._deep import (
+    initial_states,
+    layer_states,
+    readout,
+    reverse_aligned,
+    split_directions,
+)
+from rnn_ntk.finite._keys import (
+    block_keys,
+    check_parameterization,
+    init_scale,
+    ntk_output_scale,
+)
 from rnn_ntk.finite._params import Params, cast_params, check_cfg, check_params
 
 __all__ = [
@@ -37,11 +51,11 @@ __all__ = [
     "Seqs",
     "aligned_inputs",
     "apply",
+    "check_steps",
+    "direction_inputs",
     "forward",
     "hidden_states",
-    "initial_state",
     "reparameterized",
-    "scan_states",
 ]
 
 #: What every public function takes as sequences: an (n, L, d) array or ``Sequences``.
@@ -50,50 +64,21 @@ Seqs = Float[Array, "n L d"] | Sequences
 Mask = Bool[Array, "n L"] | None
 
 
-def initial_state(params: Params, cfg: RNNConfig, n: int) -> Float[Array, "n m"]:
-    """h_0 of n samples: relu(M0) for h0="random" (one M0 shared by all), else 0."""
-    m = params["W"].shape[0]
-    if cfg.h0 == "random":
-        return jnp.broadcast_to(jax.nn.relu(params["M0"]), (n, m))
-    return jnp.zeros((n, m), params["W"].dtype)
+def check_steps(cfg: RNNConfig, steps: object) -> bool:
+    """``steps`` (a bool); True only for readout "last" without bidirectional."""
+    steps = check_bool("steps", steps)
+    if steps and (cfg.readout != "last" or cfg.bidirectional):
+        raise ValueError(
+            "steps=True (the per-step outputs g_t = B^T h^D_t) exists only for "
+            f"readout='last' without bidirectional; this cfg has readout={cfg.readout!r}, "
+            f"bidirectional={cfg.bidirectional}. Use steps=False."
+        )
+    return steps
 
 
-def scan_states(
-    params: Params,
-    x: Float[Array, "n L d"],
-    h0: Float[Array, "n m"],
-    e: Float[Array, "L n m"] | None = None,
-    act: Mask = None,
-) -> Float[Array, "L n m"]:
-    """h_1..h_L by ``lax.scan``, optionally with additive perturbations e_l of u_l.
-
-    Args:
-      params: the network (cast to the compute dtype).
-      x: sequences (right-aligned when ragged), shape (n, L, d).
-      h0: initial states, shape (n, m).
-      e: perturbations e_l added to u_l, shape (L, n, m), or None.
-      act: the (n, L) mask of right-aligned ragged input (see
-        ``rnn_ntk._sequences.right_align``), or None when every step is active. On the
-        steps where a sample has not started h is held (selected, not multiplied) at
-        h_0, so a perturbation e_l there has no effect (delta_l = 0).
-    Returns:
-      h_1..h_L, step-major, shape (L, n, m).
-    """
-    W, A, b = params["W"], params["A"], params["b"]
-    xin = jnp.einsum("nld,md->lnm", x, A) + b  # A X_l + b, step-major
-    mask = None if act is None else jnp.swapaxes(act, 0, 1)[..., None]  # (L, n, 1)
-
-    def step(h, inp):
-        xa, el, al = inp
-        u = h @ W.T + xa
-        if el is not None:
-            u = u + el
-        h_new = jax.nn.relu(u)
-        h = h_new if al is None else jnp.where(al, h_new, h)
-        return h, h
-
-    _, hs = lax.scan(step, h0, (xin, e, mask))
-    return hs
+def direction_inputs(x: Float[Array, "n L d"], cfg: RNNConfig, act: Mask) -> tuple:
+    """The inputs of each direction: (x,) or (x, x reversed within each length)."""
+    return (x, reverse_aligned(x, act)) if cfg.bidirectional else (x,)
 
 
 def forward(
@@ -107,11 +92,14 @@ def forward(
 ) -> Float[Array, " n"] | Float[Array, "n L"]:
     """g(x) (n,) or g_1..g_L (n, L) of already validated, cast and aligned inputs.
 
+    Every layer, the readout and both directions of SPEC §7 (``_deep``); for the paper's
+    network the same operations as always.
+
     Args:
       params: the network (cast to the compute dtype).
       x: sequences (right-aligned when ragged), shape (n, L, d).
       cfg: the network's config.
-      steps: return every g_l instead of g_L.
+      steps: return every g_l instead of g_L (readout "last", one direction).
       unroll: a Python loop over steps instead of ``lax.scan``: the same function, with
         one matrix product per step exposed to tools that inspect the jaxpr
         (neural-tangents' structured derivatives).
@@ -119,16 +107,14 @@ def forward(
     Returns:
       g(x), shape (n,), or (n, L) with ``steps``.
     """
-    h0 = initial_state(params, cfg, x.shape[0])
-    if not unroll:
-        hs = scan_states(params, x, h0, act=act)  # (L, n, m)
-        return (hs @ params["B"]).T if steps else hs[-1] @ params["B"]
-    h, gl = h0, []
-    for l in range(x.shape[1]):
-        h_new = jax.nn.relu(h @ params["W"].T + x[:, l] @ params["A"].T + params["b"])
-        h = h_new if act is None else jnp.where(act[:, l, None], h_new, h)
-        gl.append(h @ params["B"])
-    return jnp.stack(gl, axis=1) if steps else gl[-1]
+    phi = activation_fn(cfg.activation)
+    g = None
+    for p, xd in zip(split_directions(params, cfg), direction_inputs(x, cfg, act), strict=True):
+        h0s = initial_states(p, cfg, xd.shape[0], phi)
+        hs = layer_states(p, xd, cfg, h0s, phi, act=act, unroll=unroll)
+        gd = readout(hs[-1], p["B"], cfg, steps, act, unroll)
+        g = gd if g is None else g + gd
+    return g
 
 
 def aligned_inputs(
@@ -147,9 +133,9 @@ def aligned_inputs(
       its (n, L) mask of started steps, else x as given and ``act=None``.
     """
     check_cfg(cfg)
-    p, dt = cast_params(params, dtype)
+    p, dt = cast_params(params, dtype, cfg)
     s = as_sequences(x, name, dt)
-    check_params(params, s.x, x_name=name, check_finite=False)
+    check_params(params, s.x, x_name=name, check_finite=False, cfg=cfg)
     if s.lengths is None:
         return p, s.x, None
     xs, act = right_align(s.x, s.lengths, s.x.shape[1])
@@ -162,28 +148,42 @@ def hidden_states(
     cfg: RNNConfig = RNNConfig(),
     *,
     dtype: DTypeLike | None = None,
-) -> Float[Array, "n Lp1 m"]:
-    """The hidden states h_0..h_L of every sequence (SPEC §1), by ``lax.scan`` over steps.
+) -> Float[Array, "n Lp1 m"] | Float[Array, "D n Lp1 m"]:
+    """The hidden states h_0..h_L of every sequence (SPEC §1, §7), by ``lax.scan``.
 
     Args:
       params: the network, as returned by ``init_params``.
       x: sequences, shape (n, L, d), or ``Sequences(x, lengths)`` for sequences of
         different lengths (SPEC §6): sample i is x[i, :lengths[i]]; the padding (NaN
         allowed) is ignored.
-      cfg: the network's config (h0 decides h_0 = relu(M0) or 0).
+      cfg: the network's config (h0 decides h_0 = phi(M0) or 0); one direction.
       dtype: compute dtype; default the parameters' dtype.
     Returns:
-      h_0..h_L, shape (n, L+1, m) (n = 0 gives an empty array). For ragged input the
+      h_0..h_L, shape (n, L+1, m) (n = 0 gives an empty array); for depth D > 1 a leading
+      layer axis, (D, n, L+1, m) (layer k's states h^k_t). For ragged input the
       states are right-aligned (counted from the end): out[i, L - k] =
       h_{lengths[i] - k}(x_i) for k = 0..lengths[i], and out[i, :L - lengths[i] + 1] = h_0
       (held until the sample starts).
     Raises:
+      ValueError: a bidirectional cfg (take the forward keys with
+        ``dataclasses.replace(cfg, bidirectional=False)``).
       FloatingPointError: (outside ``jax.jit``) a state overflows the compute dtype.
     """
+    if check_cfg(cfg).bidirectional:
+        raise ValueError(
+            "hidden_states is for one direction; for a bidirectional network pass the "
+            "forward parameters (keys without 'rev_') with "
+            "dataclasses.replace(cfg, bidirectional=False)."
+        )
     p, xs, act = aligned_inputs(params, x, cfg, dtype)
-    h0 = initial_state(p, cfg, xs.shape[0])
-    hs = scan_states(p, xs, h0, act=act)
-    out = jnp.concatenate([h0[:, None], jnp.moveaxis(hs, 0, 1)], axis=1)
+    phi = activation_fn(cfg.activation)
+    h0s = initial_states(p, cfg, xs.shape[0], phi)
+    hss = layer_states(p, xs, cfg, h0s, phi, act=act)
+    out = [
+        jnp.concatenate([h0[:, None], jnp.moveaxis(hs, 0, 1)], axis=1)
+        for h0, hs in zip(h0s, hss, strict=True)
+    ]
+    out = out[0] if cfg.depth == 1 else jnp.stack(out)
     check_finite_result("hidden_states", out)
     return out
 
@@ -198,6 +198,10 @@ def apply(
 ) -> Float[Array, " n"] | Float[Array, "n L"]:
     """The network's output g(x) = B^T h_L (SPEC §1), or every g_l = B^T h_l.
 
+    For the architectures of SPEC §7: g(x) = sum_t a_t B^T h^D_t of the top layer (readout
+    "last": a_L = 1; "mean": a_t = 1/T_x over the sequence's own T_x steps), plus, if
+    bidirectional, the same of the "rev_" network on x reversed within its own length.
+
     Args:
       params: the network, as returned by ``init_params``.
       x: sequences, shape (n, L, d), or ``Sequences(x, lengths)`` for sequences of
@@ -206,7 +210,7 @@ def apply(
         were run alone. Works under ``jax.jit`` (traced lengths are not range-checked).
       cfg: the network's config.
       steps: if True, return the per-step outputs g_1..g_L (sequence labelling, paper
-        Remark 3.2).
+        Remark 3.2); readout "last" without bidirectional only.
       dtype: compute dtype; default the parameters' dtype.
     Returns:
       g(x), shape (n,), or (n, L) with ``steps=True`` (n = 0 gives an empty array). For
@@ -216,9 +220,10 @@ def apply(
       h0="zero").
     Raises:
       TypeError: ``steps`` is not a bool, or an argument has the wrong type.
+      ValueError: ``steps=True`` with readout "mean" or bidirectional.
       FloatingPointError: (outside ``jax.jit``) the output overflows the compute dtype.
     """
-    steps = check_bool("steps", steps)
+    steps = check_steps(check_cfg(cfg), steps)
     p, xs, act = aligned_inputs(params, x, cfg, dtype)
     out = forward(p, xs, cfg, steps, act=act)
     check_finite_result("apply", out)
@@ -241,29 +246,38 @@ def reparameterized(
     (SPEC §2): each block is P = sigma_P / sqrt(m) * omega_P with omega_P ~ N(0, 1), and
     f(omega, x) = sqrt(m) g(x), so <df/domega_P, df/domega_P> = sigma_P^2 Theta_P. The
     variable is the offset omega - omega_init (value 0), so sigma_P = 0 needs no division.
+    For the O(1)-pre-activation network of a non-ReLU activation (SPEC §7) P = P_init +
+    s_P omega_P with s_P its initial scale (``rnn_ntk.finite._keys.init_scale``) and
+    f = g, whose NTK converges to the NTK-parameterised analytic blocks; its standard
+    parameterisation does not converge and is refused.
 
     Args:
       params: the network, as returned by ``init_params``.
       cfg: the network's config.
       L: sequence length (resolves sa2="paper").
-      blocks: the trained blocks, a subset of {"W", "A", "b", "B", "M0"}.
+      blocks: the trained blocks: "W", "A", "b", "M0" (every layer's, both directions),
+        "B", or one layer's "W_k", "A_k", "b_k", "M0_k".
       parameterization: "standard" or "ntk".
       steps: the function returns every g_l instead of g_L.
       unroll: a Python loop instead of ``lax.scan`` (the same function).
     Returns:
       ``(f, theta)``: ``f(theta, x, act=None)`` of shape (n,) or (n, L) for cast,
-      validated (n, L, d) inputs x, and the trained variables; ``act`` is the (n, L) mask
+      validated (n, L, d) inputs x, and the trained variables, keyed by the parameter
+      keys the blocks consist of ("W", "W_2", "rev_W", ...); ``act`` is the (n, L) mask
       of right-aligned ragged x (see ``rnn_ntk._sequences.right_align``).
+    Raises:
+      ValueError: unknown blocks; ``steps`` with readout "mean" or bidirectional;
+        parameterization="standard" with an activation other than ReLU.
     """
     check_cfg(cfg)
-    check_params(params)
+    check_params(params, cfg=cfg)
     L = check_int("L", L, low=1)
-    block_weights(cfg, L, blocks, parameterization)  # validates blocks, parameterization
-    blocks = (blocks,) if isinstance(blocks, str) else tuple(blocks)
-    steps, unroll = check_bool("steps", steps), check_bool("unroll", unroll)
-    fixed = {k: v for k, v in params.items() if k not in blocks}
+    keys = block_keys(cfg, L, blocks)  # validates blocks
+    parameterization = check_parameterization(cfg, parameterization, "reparameterized")
+    steps, unroll = check_steps(cfg, steps), check_bool("unroll", unroll)
+    fixed = {k: v for k, v in params.items() if k not in keys}
     if parameterization != "ntk":
-        theta = {b: params[b] for b in blocks}
+        theta = {k: params[k] for k in keys}
 
         def f(theta, x, act=None):
             return forward({**fixed, **theta}, x, cfg, steps, unroll=unroll, act=act)
@@ -271,12 +285,13 @@ def reparameterized(
         return f, theta
 
     m = params["W"].shape[0]
-    scale = {b: math.sqrt(cfg.variance(b, L) / m) for b in blocks}
-    # omega_P - omega_P(init) as the variable: P = P_init + sigma_P/sqrt(m) * that, at 0.
-    theta = {b: jnp.zeros_like(params[b]) for b in blocks}
+    scale = {k: init_scale(cfg, k, L, m) for k in keys}
+    c = ntk_output_scale(cfg, m)
+    # omega_P - omega_P(init) as the variable: P = P_init + s_P * that, at 0.
+    theta = {k: jnp.zeros_like(params[k]) for k in keys}
 
     def f(theta, x, act=None):
-        full = {**fixed, **{b: params[b] + scale[b] * theta[b] for b in blocks}}
-        return math.sqrt(m) * forward(full, x, cfg, steps, unroll=unroll, act=act)
+        full = {**fixed, **{k: params[k] + scale[k] * theta[k] for k in keys}}
+        return c * forward(full, x, cfg, steps, unroll=unroll, act=act)
 
     return f, theta

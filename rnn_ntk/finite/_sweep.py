@@ -9,6 +9,13 @@ For fixed inputs x and each (width m, seed) cell, a network is drawn with
     F_err[l]  = ||<delta_l, delta'_l>_m - F^l||_F / ||F^l||_F   l = 1..L   (Theorem 6)
     cross     = ||sum_{l != l'} <delta_l, delta'_l'> <h_{l-1}, h'_{l'-1}>||_F / ||H^inf||_F
 
+For the architectures of SPEC §7 (``not cfg.is_paper_architecture``: depth > 1, another
+activation, readout "mean", bidirectional) the sweep measures the W block only: Theta_W
+summed over layers and directions against ``rnn_ntk.ntk(x, cfg=cfg, blocks=("W",))``, in
+the standard parameterisation for ReLU and the NTK parameterisation otherwise (the
+O(1)-pre-activation network, SPEC §7); the per-step K_err, F_err are then empty and
+K_err_all, F_err_all, cross NaN (not measured).
+
 Per width the table holds mean and spread over seeds, the error of the seed-averaged
 kernel (its bias is O(1/m), so it falls faster than the single-seed error, which is
 O(m^-1/2) fluctuation), the least-squares log-log slope of the mean error against m
@@ -41,13 +48,15 @@ from rnn_ntk._validate import (
     check_real,
     check_seeds,
 )
-from rnn_ntk.finite._features import diagnostics_tile, features
-from rnn_ntk.finite._network import Seqs
+from rnn_ntk.finite._deep import split_directions
+from rnn_ntk.finite._features import diagnostics_tile, features, ntk_tile, tile_weights
+from rnn_ntk.finite._keys import network_weights, o1_network
+from rnn_ntk.finite._network import Seqs, direction_inputs
 from rnn_ntk.finite._params import check_cfg, init_params
 from rnn_ntk.finite._table import Cell, ConvergenceTable, norm_ratio, relative_error
-from rnn_ntk.infinite import kernels
+from rnn_ntk.infinite import kernels, ntk
 
-__all__ = ["check_widths", "convergence", "convergence_cell"]
+__all__ = ["check_widths", "convergence", "convergence_cell", "sweep_parameterization"]
 
 #: Bytes of parameters and temporaries per vmapped batch of seeds (``seed_batch=None``).
 SEED_BATCH_BYTES = 1 << 30
@@ -83,24 +92,42 @@ def _batch(keys, x, act, cfg: RNNConfig, m: int, dtype_name: str):
     """Empirical K, F, Theta_W and cross part for a batch of seeds (vmapped)."""
     n, L, d = x.shape
 
+    dt = jnp.dtype(dtype_name)
+    paper = cfg.is_paper_architecture
+    if not paper:
+        par = sweep_parameterization(cfg)
+        w, has_S = tile_weights(cfg, network_weights(cfg, L, m, ("W",), par), dt)
+
     def one(key):
-        p = init_params(key, cfg, m=m, d=d, L=L, dtype=jnp.dtype(dtype_name))
-        f = features(p, x, cfg, False, act)
-        return diagnostics_tile(f, f)
+        p = init_params(key, cfg, m=m, d=d, L=L, dtype=dt)
+        dirs = split_directions(p, cfg)
+        f = tuple(
+            features(q, xd, cfg, False, act)
+            for q, xd in zip(dirs, direction_inputs(x, cfg, act), strict=True)
+        )
+        return diagnostics_tile(f, f) if paper else ntk_tile(w, False, has_S, f, f)
 
     return jax.vmap(one)(keys)
 
 
-def _seed_batch(seed_batch: object, m: int, n: int, L: int, itemsize: int, count: int) -> int:
+def sweep_parameterization(cfg: RNNConfig) -> str:
+    """The parameterisation a sweep measures Theta_W in: "standard" for ReLU, else "ntk"."""
+    return "ntk" if o1_network(cfg) else "standard"
+
+
+def _seed_batch(
+    seed_batch: object, m: int, n: int, L: int, itemsize: int, count: int, layers: int = 1
+) -> int:
     if seed_batch is not None:
         return min(count, check_int("seed_batch", seed_batch, low=1))
-    per_seed = itemsize * (4 * m * m + 6 * n * (L + 1) * m + 2 * (n * L) ** 2)
+    per_seed = itemsize * layers * (4 * m * m + 6 * n * (L + 1) * m + 2 * (n * L) ** 2)
     return int(max(1, min(count, SEED_BATCH_BYTES // max(per_seed, 1))))
 
 
 def _cells_for_width(x, act, cfg, m, seeds, dtype, reference, seed_batch) -> Iterable[Cell]:
     n, L, _ = x.shape
-    size = _seed_batch(seed_batch, m, n, L, dtype.itemsize, len(seeds))
+    layers = cfg.depth * (2 if cfg.bidirectional else 1)
+    size = _seed_batch(seed_batch, m, n, L, dtype.itemsize, len(seeds), layers)
     for start in range(0, len(seeds), max(size, 1)):
         batch = seeds[start : start + size]
         t0 = time.perf_counter()
@@ -109,9 +136,20 @@ def _cells_for_width(x, act, cfg, m, seeds, dtype, reference, seed_batch) -> Ite
         check_finite_result(f"the empirical kernel at width m = {m}", ek)
         seconds = (time.perf_counter() - t0) / len(batch)
         for i, s in enumerate(batch):
-            yield _cell_from(
-                m, s, jax.tree.map(lambda a, i=i: np.asarray(a[i]), ek), reference, seconds
-            )
+            one = jax.tree.map(lambda a, i=i: np.asarray(a[i]), ek)
+            if cfg.is_paper_architecture:
+                yield _cell_from(m, s, one, reference, seconds)
+            else:
+                yield _theta_cell(m, s, one, reference[2], seconds)
+
+
+def _theta_cell(m, seed, theta, H_ref, seconds) -> Cell:
+    """A cell measuring Theta_W only (architectures of SPEC §7; the rest not measured)."""
+    H = np.asarray(theta, np.float64)
+    empty = np.zeros(0)
+    return Cell(m=int(m), seed=int(seed), theta=H, theta_err=float(relative_error(H, H_ref)),
+                K_err=empty, F_err=empty, K_err_all=math.nan, F_err_all=math.nan,
+                cross=math.nan, seconds=float(seconds))  # fmt: skip
 
 
 def _cell_from(m, seed, ek, reference, seconds) -> Cell:
@@ -180,7 +218,9 @@ def convergence(
     For every width m and seed s the network ``init_params(jax.random.key(s), cfg, m=m,
     ...)`` gives the empirical Theta_W, <h_l, h'_l> and <delta_l, delta'_l>
     (``rnn_ntk.empirical_kernels``), compared with H^inf, K^l and F^l of
-    ``rnn_ntk.kernels`` (Theorems 3, 5, 6; SPEC §5). Errors fall like m^-1/2.
+    ``rnn_ntk.kernels`` (Theorems 3, 5, 6; SPEC §5). Errors fall like m^-1/2. Other
+    architectures (SPEC §7) measure Theta_W alone against ``rnn_ntk.ntk(x, cfg=cfg)``'s
+    W block (NTK parameterisation for activations other than ReLU; see the module doc).
 
     Args:
       x: sequences, shape (n, L, d), or ``Sequences(x, lengths)`` (SPEC §6; the per-step
@@ -217,8 +257,12 @@ def convergence(
             "x holds no sequences (n = 0); a width sweep compares Grams of at least one "
             "sequence: pass x of shape (n, L, d) with n >= 1."
         )
-    k = kernels(xs, cfg=cfg)
-    reference = tuple(np.asarray(a, np.float64) for a in (k.K, k.F, k.H))
+    if cfg.is_paper_architecture:
+        k = kernels(xs, cfg=cfg)
+        reference = tuple(np.asarray(a, np.float64) for a in (k.K, k.F, k.H))
+    else:
+        H = ntk(xs, cfg=cfg, blocks=("W",), parameterization=sweep_parameterization(cfg))
+        reference = (None, None, np.asarray(H, np.float64))
     xa, act = xs.x, None
     if xs.lengths is not None:
         xa, act = right_align(xs.x, xs.lengths, xs.x.shape[1])

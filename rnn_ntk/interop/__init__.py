@@ -18,5 +18,13 @@ from rnn_ntk.interop._bridge import NtOptions as NtOptions
 from rnn_ntk.interop._bridge import empirical_ntk_nt as empirical_ntk_nt
 from rnn_ntk.interop._bridge import neural_tangents as neural_tangents
 from rnn_ntk.interop._bridge import ntk_fn_nt as ntk_fn_nt
+from rnn_ntk.interop._stax import stax_rnn as stax_rnn
 
-__all__ = ["IMPLEMENTATIONS", "NtOptions", "empirical_ntk_nt", "neural_tangents", "ntk_fn_nt"]
+__all__ = [
+    "IMPLEMENTATIONS",
+    "NtOptions",
+    "empirical_ntk_nt",
+    "neural_tangents",
+    "ntk_fn_nt",
+    "stax_rnn",
+]

@@ -10,7 +10,7 @@ subclasses add their solver (``SVC``, ``KernelRidge``) and its parameters.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import jax
@@ -26,7 +26,7 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
         f"pip install 'rnn_ntk[data]' (or scikit-learn==1.9.1)."
     ) from None
 
-from rnn_ntk._config import RNNConfig, block_weights
+from rnn_ntk._config import RNNConfig, layer_weights
 from rnn_ntk._sequences import Sequences, as_sequences, lengths_from_nan
 from rnn_ntk._validate import check_bool, check_dtype, check_int, check_real_array
 from rnn_ntk.data import znormalize
@@ -40,7 +40,10 @@ _NO_Y = "no_validation"  # scikit-learn's own marker for "validate X only"
 # sees the same shapes again and again (CV folds, batches of predictions), and a compiled
 # call skips the per-call tracing of the eager path. Large Grams use the eager path, which
 # fills the output tile by tile (the traced path assembles it on the device, ~3x the
-# memory). Finiteness is checked before, on the host.
+# memory). Finiteness is checked before, on the host. Only the paper's network takes the
+# jit: the other architectures' eager path compiles once per architecture and tile shape
+# with the variances traced, where the outer jit (cfg static) would compile again for
+# every variance value of a CV grid (~10 s each on 2 CPU cores).
 _ntk_jit = jax.jit(
     lambda x1, x2, **kw: ntk(x1, x2, **kw),
     static_argnames=("cfg", "blocks", "parameterization", "tile_size", "dtype"),
@@ -104,12 +107,16 @@ class RNNKernelEstimator(BaseEstimator):
     solver. The parameters are documented on ``RNNKernelClassifier``.
     """
 
-    sw2: float = RNNConfig.sw2
-    sa2: float | Literal["paper"] = RNNConfig.sa2
-    sb2: float = RNNConfig.sb2
-    s02: float = RNNConfig.s02
+    sw2: float | tuple[float, ...] = RNNConfig.sw2
+    sa2: float | Literal["paper"] | tuple[float | Literal["paper"], ...] = RNNConfig.sa2
+    sb2: float | tuple[float, ...] = RNNConfig.sb2
+    s02: float | tuple[float, ...] = RNNConfig.s02
     sB2: float = RNNConfig.sB2
     h0: Literal["random", "zero"] = RNNConfig.h0
+    depth: int = RNNConfig.depth
+    activation: str | Callable = RNNConfig.activation
+    readout: Literal["last", "mean"] = RNNConfig.readout
+    bidirectional: bool = RNNConfig.bidirectional
     blocks: Sequence[str] = ("W",)
     parameterization: Literal["standard", "ntk"] = "standard"
     scale_kernel: bool = True
@@ -147,11 +154,17 @@ class RNNKernelEstimator(BaseEstimator):
         of the fit (``dtype``, or jax's default float now), which predictions keep.
         """
         cfg = RNNConfig(
-            sw2=self.sw2, sa2=self.sa2, sb2=self.sb2, s02=self.s02, sB2=self.sB2, h0=self.h0
+            sw2=self.sw2, sa2=self.sa2, sb2=self.sb2, s02=self.s02, sB2=self.sB2, h0=self.h0,
+            depth=self.depth, activation=self.activation, readout=self.readout,
+            bidirectional=self.bidirectional,
         )
         L = self.seq_len_
-        self.cfg_ = cfg if cfg.sa2 != "paper" else dataclasses.replace(cfg, sa2=cfg.resolve_sa2(L))
-        block_weights(self.cfg_, L, self.blocks, self.parameterization)  # validates both
+        if cfg.sa2 == "paper":
+            cfg = dataclasses.replace(cfg, sa2=cfg.resolve_sa2(L))
+        elif isinstance(cfg.sa2, tuple) and "paper" in cfg.sa2:  # per layer, e.g. ("paper", 0.1)
+            cfg = dataclasses.replace(cfg, sa2=cfg.layer("sa2", L))
+        self.cfg_ = cfg
+        layer_weights(self.cfg_, L, self.blocks, self.parameterization)  # validates both
         self.blocks_ = (self.blocks,) if isinstance(self.blocks, str) else tuple(self.blocks)
         ts = self.tile_size
         self.tile_size_ = None if ts is None else check_int("tile_size", ts, low=1)
@@ -272,7 +285,8 @@ class RNNKernelEstimator(BaseEstimator):
         b=None: the symmetric Gram of a.
         """
         n1, L1 = a.x.shape[:2]
-        run = _ntk_jit if n1 * (n1 if b is None else b.x.shape[0]) <= _JIT_MAX_PAIRS else ntk
+        small = n1 * (n1 if b is None else b.x.shape[0]) <= _JIT_MAX_PAIRS
+        run = _ntk_jit if small and self.cfg_.is_paper_architecture else ntk
         if b is not None and not (a.ragged or b.ragged) and L1 != b.x.shape[1]:
             a = Sequences(a.x, np.full(n1, L1, dtype=np.int64))  # one length each side
         H = run(

@@ -56,15 +56,19 @@ class RNNKernelClassifier(ClassifierMixin, RNNKernelEstimator):
     (strings, integers, booleans); ``classes_`` holds them sorted.
 
     Args:
-      sw2: variance scale of the recurrent matrix W, as in ``RNNConfig`` (paper: 2).
+      sw2: variance scale of the recurrent matrix W, as in ``RNNConfig`` (paper: 2); a
+        number for every layer or a tuple of ``depth`` numbers (likewise sa2, sb2, s02).
       sa2: variance scale of the input matrix A, or "paper" for 2/L^3 with L the longest
-        training sequence.
+        training sequence (a tuple may mix numbers and "paper", e.g. ("paper", 0.1)).
       sb2: variance scale of the bias (paper: 0).
       s02: variance scale of the initial state's pre-activation M0 (paper: 2).
       sB2: variance scale of the output vector B (paper: 1).
-      h0: "random" (h_0 = relu(M0), the paper) or "zero".
+      h0: "random" (h_0 = phi(M0), the paper) or "zero".
+      depth, activation, readout, bidirectional: the architecture, as in ``RNNConfig``
+        (paper: 1, "relu", "last", False; SPEC §7).
       blocks: trained parameter blocks whose NTKs are summed, a subset of
-        {"W", "A", "b", "B", "M0"}; ("W",) is the paper's H^inf.
+        {"W", "A", "b", "B", "M0"} (every layer's) or one layer's "W_k", "A_k", ...;
+        ("W",) is the paper's H^inf.
       parameterization: "standard" (the paper's) or "ntk".
       scale_kernel: divide H by s = mean(diag H) - mean(H) of the training Gram.
       znormalize: z-normalise every sequence and feature over time before the kernel.
@@ -88,7 +92,7 @@ class RNNKernelClassifier(ClassifierMixin, RNNKernelEstimator):
         past ``lengths_fit_`` set to 0).
       lengths_fit_: steps of each training sequence, shape (n,); None if all have L.
       kernel_scale_: s (1.0 if ``scale_kernel=False``).
-      cfg_: the ``RNNConfig`` used, sa2="paper" resolved to 2/L^3.
+      cfg_: the ``RNNConfig`` used, sa2="paper" (or a "paper" entry) resolved to 2/L^3.
       dtype_: the precision the model was fitted in ("float32" or "float64"); test
         kernels are computed in it (a float64 model refuses to predict without
         ``jax_enable_x64`` rather than silently dropping to float32).

@@ -132,6 +132,26 @@ def test_training_gram_is_the_unscaled_fit_kernel_and_fits_nothing():
     assert fitted.seq_len_ == 12 and fitted.lengths_fit_ is not None
 
 
+def test_architecture_parameters_reach_the_kernel():
+    """depth, activation, readout, bidirectional and per-layer variances (a "paper" entry
+    resolved by the longest training sequence) are parameters whose kernel is ``ntk``'s."""
+    xn, lengths, y, _ = ragged_sequences()
+    arch = dict(depth=2, activation="erf", bidirectional=True, h0="zero", sw2=(1.0, 0.9))
+    est = RNNKernelClassifier(**arch, sa2=("paper", 0.5))
+    assert {"depth", "activation", "readout", "bidirectional"} <= set(est.get_params())
+    H = est.training_gram(xn[:28])
+    cfg = rnn_ntk.RNNConfig(**arch, sa2=(2.0 / lengths[:28].max() ** 3, 0.5))
+    want = np.asarray(rnn_ntk.ntk(Sequences(xn[:28], lengths[:28]), cfg=cfg))
+    np.testing.assert_allclose(H, want, rtol=1e-12, atol=0)
+    fitted = clone(est).fit(xn[:28], y[:28])
+    assert fitted.cfg_ == cfg and not fitted.cfg_.is_paper_architecture
+    # the architecture is used: the paper's network gives another kernel on the same data
+    paper = RNNKernelClassifier(sa2=0.5, h0="zero").training_gram(xn[:28])
+    assert np.max(np.abs(H / np.trace(H) - paper / np.trace(paper))) > 1e-3 / 28
+    with pytest.raises(ValueError, match="RNNConfig.sa2 has 3 entries but depth=2"):
+        RNNKernelClassifier(**arch, sa2=(0.1, 0.2, 0.3)).fit(xn[:28], y[:28])
+
+
 def test_float32_and_float64_kernels_agree_in_the_paper_regime():
     """Paper config at L=256 (rho -> 1): same predictions, decision values to ~1e-4."""
     x, y = drift_sequences(n=40, L=256, d=1, seed=7)
