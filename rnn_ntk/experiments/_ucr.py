@@ -39,10 +39,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+import rnn_ntk.experiments._ucr_arch as ucr_arch
 from rnn_ntk import data
 from rnn_ntk._config import RNNConfig
 from rnn_ntk._sequences import Sequences
-from rnn_ntk.experiments import _ucr_arch
 from rnn_ntk.infinite import ntk
 from rnn_ntk.learn import RNNKernelClassifier, kernel_scale
 
@@ -81,15 +81,15 @@ class UCRGrid:
     C: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4)
     gamma_rel: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0)
     n_folds: int = 5
-    arch: _ucr_arch.ArchGrid | None = None
+    arch: ucr_arch.ArchGrid | None = None
 
 
 UCR_FULL_GRID = UCRGrid()
 UCR_QUICK_GRID = UCRGrid(sw2=(2.0,), sa2_rel=("paper", 1.0), C=(0.1, 1.0, 10.0, 100.0),
                          gamma_rel=(0.1, 1.0), n_folds=3)
 #: The grids with the ``rnn_arch`` search (its cost grows like L^2 with readout "mean").
-UCR_FULL_ARCH_GRID = dataclasses.replace(UCR_FULL_GRID, arch=_ucr_arch.FULL_ARCH_SEARCH)
-UCR_QUICK_ARCH_GRID = dataclasses.replace(UCR_QUICK_GRID, arch=_ucr_arch.QUICK_ARCH_SEARCH)
+UCR_FULL_ARCH_GRID = dataclasses.replace(UCR_FULL_GRID, arch=ucr_arch.FULL_ARCH_SEARCH)
+UCR_QUICK_ARCH_GRID = dataclasses.replace(UCR_QUICK_GRID, arch=ucr_arch.QUICK_ARCH_SEARCH)
 
 
 @dataclasses.dataclass
@@ -262,7 +262,7 @@ def _rnn_columns(x_tr, y_tr, len_tr, x_te, y_te, len_te, grid, folds, dtypes, pr
                     / np.max(np.abs(grams["float64"])))
     arch = None
     if grid.arch is not None:
-        arch = _ucr_arch.arch_column(
+        arch = ucr_arch.arch_column(
             lambda configs, dt: cv_rnn_svm(x_tr, y_tr, configs, grid.C, folds, dtype=dt),
             lambda params, dt: _fit_score(params, dt, x_tr, y_tr, x_te, y_te),
             grid.arch, [dt for dt in grid.arch.dtypes if dt in dtypes] or list(dtypes[:1]),
@@ -341,7 +341,7 @@ def evaluate_ucr(
     baseline_input = _baseline_columns(*train, *test, grid, folds, cols, preds)
     if arch:
         dt = "float64" if "float64" in arch else next(iter(arch))
-        arch["mcnemar"] = {f"vs {m}": _ucr_arch.mcnemar(y_te, preds["rnn_arch", dt], preds[key])
+        arch["mcnemar"] = {f"vs {m}": ucr_arch.mcnemar(y_te, preds["rnn_arch", dt], preds[key])
                            for m, key in (("rnn_paper", ("rnn_paper", dt)),
                                           ("rnn_cv", ("rnn_cv", dt)), ("rbf_cv", "rbf_cv"))}
     return UCRRow(
