@@ -12,11 +12,12 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 FLOORS = ("infinite", "finite", "theory", "learn", "data", "experiments", "interop")
 
 
-def test_three_notebooks_each_with_a_percent_source():
+def test_four_notebooks_each_with_a_percent_source():
     assert [p.name for p in NOTEBOOKS] == [
         "01_kernels.ipynb",
         "02_convergence.ipynb",
         "03_generalization.ipynb",
+        "04_architectures.ipynb",
     ]
     for nb in NOTEBOOKS:
         assert nb.with_suffix(".py").is_file(), nb

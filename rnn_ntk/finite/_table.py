@@ -37,11 +37,16 @@ def _spread(v: np.ndarray) -> float:
 class Cell:
     """One (width, seed) measurement (plain floats and numpy arrays; JSON-friendly).
 
+    For architectures other than the paper's (SPEC §7) only Theta_W is measured: K_err
+    and F_err are empty and K_err_all, F_err_all and cross are NaN (not measured).
+
     Attributes:
       m: width.
       seed: the seed of ``jax.random.key`` the parameters were drawn with.
-      theta: the empirical Theta_W, shape (n, n) (kept for the seed average).
-      theta_err: relative Frobenius error of Theta_W against H^inf.
+      theta: the empirical Theta_W, shape (n, n) (kept for the seed average); summed
+        over layers and directions, NTK-parameterised for non-ReLU activations.
+      theta_err: relative Frobenius error of Theta_W against H^inf (the analytic W
+        block ``rnn_ntk.ntk(x, cfg=cfg)`` of the same parameterisation).
       K_err: relative errors of <h_l, h'_l> against K^l, l = 0..L, shape (L+1,).
       F_err: relative errors of <delta_l, delta'_l> against F^l, l = 1..L, shape (L,).
       K_err_all: relative error of the stacked K^0..K^L.

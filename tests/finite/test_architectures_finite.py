@@ -10,6 +10,7 @@ to the analytic kernels is in test_architectures_monte_carlo.py.
 """
 
 import dataclasses
+import json
 
 import jax
 import jax.numpy as jnp
@@ -20,7 +21,7 @@ from scipy.special import erf
 
 import rnn_ntk
 from rnn_ntk import RNNConfig, Sequences
-from rnn_ntk.finite import param_keys, reparameterized
+from rnn_ntk.finite import convergence_cell, param_keys, reparameterized
 
 CFGS = {
     # depth 3, one variance per layer (sa2 of layer 1 the paper's 2/L^3), per-step outputs
@@ -207,6 +208,25 @@ def test_ragged_and_per_step_structured_match_autodiff(name):
     s = rnn_ntk.empirical_ntk(p, x, y, tile_size=2, **kw)
     assert s.shape == ((4, 3, 3) if steps else (3, 3))
     assert _rel(s, a) <= 1e-10
+
+
+def test_sweep_cells_are_the_empirical_ntk_of_init_params():
+    """The sweep of a non-paper architecture (ragged input): each cell is Theta_W of
+    ``init_params(jax.random.key(seed))`` against ``rnn_ntk.ntk``; the rest not measured."""
+    cfg = CFGS["mean-bi"]
+    x = Sequences(random_sequences(3, 4, 2, seed=10), LENGTHS)
+    table = rnn_ntk.convergence(x, cfg=cfg, widths=(8,), seeds=(0, 1))
+    ref = np.asarray(rnn_ntk.ntk(x, cfg=cfg))
+    for c in table.cells:
+        p = rnn_ntk.init_params(jax.random.key(c.seed), cfg, m=8, d=2, L=4)
+        theta = np.asarray(rnn_ntk.empirical_ntk(p, x, cfg=cfg))
+        np.testing.assert_allclose(c.theta, theta, rtol=1e-10)
+        assert c.theta_err == pytest.approx(np.linalg.norm(theta - ref) / np.linalg.norm(ref))
+        assert c.K_err.shape == c.F_err.shape == (0,) and np.isnan(c.cross)
+    d = json.loads(json.dumps(table.to_dict()))
+    assert d["rows"][0]["theta_err_mean"] == pytest.approx(np.mean(table.theta_err))
+    cell = convergence_cell(x, cfg=cfg, m=8, seed=1)
+    np.testing.assert_allclose(cell.theta, table.cells[1].theta, rtol=1e-10)
 
 
 # ------------------------------------------------------------------- refused input
