@@ -315,7 +315,7 @@ def evaluate_ucr(
         or different lengths, or such a set already loaded (``rnn_ntk.data.Dataset``).
       dtypes: kernel precisions to run ("float64" needs ``jax_enable_x64``; this function
         never switches it on).
-      grid: the CV grids.
+      grid: the CV grids (with ``arch``, e.g. ``UCR_FULL_ARCH_GRID``: the rnn_arch column).
       max_train: if the training split is larger, a stratified random subset of this
         size is used (seeded); None uses it all.
       max_test: if the test split is larger, a random subset of this size is scored.
