@@ -37,6 +37,7 @@ __all__ = [
     "arccos_terms",
     "kappa0",
     "kappa1",
+    "nearer_pole_rho",
     "poles",
     "sin_minus_tcos",
 ]
@@ -129,6 +130,12 @@ def poles(
     om_k0 = jnp.where(neg, 1.0 - q, q)
     om_k1 = jnp.where(neg, 1.0, omr) - smtc / jnp.pi
     return theta, k0, om_k0, om_k1
+
+
+def nearer_pole_rho(omr: Float[Array, "..."], opr: Float[Array, "..."]) -> Float[Array, "..."]:
+    """rho from whichever of 1 - rho (``omr``) and 1 + rho (``opr``) is smaller (both are
+    computed upstream without cancellation, so rho keeps its accuracy at both poles)."""
+    return jnp.where(opr < omr, opr - 1.0, 1.0 - omr)
 
 
 def arccos_terms(

@@ -33,14 +33,9 @@ import jax.numpy as jnp
 from jax import lax
 
 from rnn_ntk._activations import activation_fn, derivative_fn, gauss_hermite, hermite_basis
-from rnn_ntk.infinite._duals import RELU, ReLUDual, arcsin
+from rnn_ntk.infinite._duals import RELU, ReLUDual, arcsin, nearer_pole_rho
 
 __all__ = ["ErfDual", "HermiteDual", "dual_for"]
-
-
-def _rho(omr, opr):
-    """rho from the nearer pole (both inputs are cancellation-free)."""
-    return jnp.where(opr < omr, opr - 1.0, 1.0 - omr)
 
 
 def _asin(a):
@@ -71,7 +66,7 @@ class ErfDual:
 
     def pair(self, sq, omr, opr, dr, dc):
         (S1,), (S2,) = dr, dc
-        s12 = sq * _rho(omr, opr)
+        s12 = sq * nearer_pole_rho(omr, opr)
         a1, a2 = 1.0 + 2.0 * S1, 1.0 + 2.0 * S2
         K = (2.0 / math.pi) * _asin(2.0 * s12 / jnp.sqrt(a1 * a2))
         kd = (4.0 / math.pi) / jnp.sqrt(a1 * a2 - 4.0 * s12 * s12)
@@ -128,7 +123,7 @@ class HermiteDual:
         """Both series by Horner's rule in a loop over r: O(R) work and no (..., R) array
         of pairs (a tile of pairs would otherwise hold T^2 R numbers per step)."""
         (c1, d1, k1), (c2, d2, k2) = dr, dc
-        rho = _rho(omr, opr)
+        rho = nearer_pole_rho(omr, opr)
         shape = jnp.broadcast_shapes(rho.shape, k1.shape, k2.shape)
         zero = jnp.zeros(shape, rho.dtype)
 

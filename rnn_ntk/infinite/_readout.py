@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array
 
+from rnn_ntk.infinite._duals import nearer_pole_rho
 from rnn_ntk.infinite._layer import Spec, Vals
 
 __all__ = ["READOUTS", "Diagnostics", "FinalNTK", "PerStepNTK", "State", "accumulate"]
@@ -108,7 +109,7 @@ class Diagnostics:
     def emit(self, v: Vals, s: State, aux):
         (omr, opr), sq = aux
         omr, opr = jnp.where(sq > 0, omr, 1.0), jnp.where(sq > 0, opr, 1.0)
-        rho = jnp.where(opr < omr, opr - 1.0, 1.0 - omr)  # from the nearer pole
+        rho = nearer_pole_rho(omr, opr)
         return s.K, s.kd, rho, omr
 
     def hold(self, v: Vals, out, act, boundary):

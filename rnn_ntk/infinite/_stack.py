@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from rnn_ntk.infinite._duals import nearer_pole_rho
 from rnn_ntk.infinite._layer import layer_step
 from rnn_ntk.infinite._readout import State
 from rnn_ntk.infinite._stack_prep import StackSpec, SVals
@@ -130,7 +131,7 @@ class StackDiagnostics:
         rows = []
         for st, ((omr, opr), sq) in zip(s, aux, strict=True):
             omr, opr = jnp.where(sq > 0, omr, 1.0), jnp.where(sq > 0, opr, 1.0)
-            rho = jnp.where(opr < omr, opr - 1.0, 1.0 - omr)
+            rho = nearer_pole_rho(omr, opr)
             rows.append((st.K, st.kd, rho, omr))
         return tuple(jnp.stack(a) for a in zip(*rows, strict=True))
 
