@@ -36,8 +36,8 @@ class RNNKernelRegressor(RegressorMixin, RNNKernelEstimator):
     with ridge alpha s. y may have several columns.
 
     Args:
-      sw2, sa2, sb2, s02, sB2, h0, depth, activation, readout, bidirectional, blocks,
-        parameterization: the kernel, as in ``RNNKernelClassifier``.
+      sw2, sa2, sb2, s02, sB2, h0, depth, activation, readout, bidirectional: the network.
+      blocks, parameterization: the kernel, as in ``RNNKernelClassifier``.
       scale_kernel, znormalize, channels_first, allow_padding, dtype, tile_size: as in
         ``RNNKernelClassifier``.
       alpha: ridge penalty, applied to the scaled kernel H/s.
