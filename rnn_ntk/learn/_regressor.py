@@ -37,7 +37,7 @@ class RNNKernelRegressor(RegressorMixin, RNNKernelEstimator):
 
     Args:
       sw2, sa2, sb2, s02, sB2, h0, depth, activation, readout, bidirectional: the network.
-      blocks, parameterization: the kernel, as in ``RNNKernelClassifier``.
+      blocks, parameterization: the kernel; all as in ``RNNKernelClassifier``.
       scale_kernel, znormalize, channels_first, allow_padding, dtype, tile_size: as in
         ``RNNKernelClassifier``.
       alpha: ridge penalty, applied to the scaled kernel H/s.
