@@ -23,8 +23,10 @@ SUITE = (
     "bench_float32",
     "bench_empirical",
     "bench_convergence",
+    "bench_matrix_free",
     "bench_train",
     "bench_ucr",
+    "bench_scale",
 )
 
 

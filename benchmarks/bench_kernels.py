@@ -6,9 +6,16 @@ Sections (float64, the paper's config, Gaussian inputs with d = 4):
 
 - ``numpy``: rnn_ntk.ntk against the textbook recursion vectorised in numpy over all
   n^2 pairs (n = 2000, L = 64; goal >= 10x), with the max relative difference.
-- ``floor``: against an "arithmetic floor": the same tiles and threads, but each step
-  only evaluates the transcendental core (``arccos_terms``) on a (T, T) array and
-  accumulates it, i.e. the unavoidable work per pair-step (goal <= 1.5x the floor).
+- ``floor``: against an XLA "arithmetic floor": the same tiles and threads, but each
+  step only evaluates the transcendental core (``arccos_terms``) on a (T, T) array and
+  accumulates it (an XLA program itself, so it cannot show what XLA leaves on the table).
+- ``compiled``: float64 and float32, rnn_ntk (its default eager CPU path, the numba tile,
+  and the XLA tile forced by ``RNN_NTK_COMPILED=0``) against a compiled reference loop of
+  the same recursion (``benchmarks/_compiled_ref.py``, numba ``parallel=True``, upper
+  triangle only; goal: rnn_ntk within 2x), each also as GFLOP/s (flops per pair-step
+  counted from the formulas x n(n+1)/2 L pair-steps / time) and as a share of the
+  machine's peak, measured as a numpy matmul's GFLOP/s in the same run. Rounds
+  alternate the contenders; best-of times and the spread of the ratios over rounds.
 - ``architectures``: each architecture of SPEC §7 (depth 2-3, erf, tanh, readout
   "mean", bidirectional) as a multiple of the paper kernel on the same data (n = 1000,
   L = 64), and per pair-step (``benchmarks/_arch_times.py``).
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -36,6 +44,7 @@ from jax import lax
 import rnn_ntk
 from benchmarks._arch_times import architecture_rows
 from benchmarks._common import best_time, print_table, write_result
+from benchmarks._compiled_ref import FLOPS_PER_PAIR_STEP, flop_count, prepare, reference_hinf
 from benchmarks._naive import naive_hinf
 from rnn_ntk.infinite import arccos_terms, default_tile_size, default_workers
 
@@ -79,16 +88,98 @@ def _floor_time(n: int, L: int) -> float:
     return best_time(go, repeat=2)
 
 
+def _matmul_gflops(dt, n: int) -> float:
+    """The machine's practical peak: GFLOP/s of an (n, n) numpy matmul (BLAS, all cores)."""
+    a = np.random.default_rng(2).normal(size=(n, n)).astype(dt)
+    t = best_time(lambda: a @ a, repeat=3)
+    return 2 * n**3 / t / 1e9
+
+
+def _timed(fn) -> tuple[float, float, object]:
+    """(wall seconds, process CPU seconds, result) of one call."""
+    t, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - t, time.process_time() - c, out
+
+
+def _compiled_rows(quick: bool) -> list[dict]:
+    """rnn_ntk (numba tile, XLA tile) vs the compiled reference loop, float64 and float32."""
+    n, L = (300, 16) if quick else (2000, 64)
+    rounds = 2 if quick else 3
+    cfg = rnn_ntk.RNNConfig()
+    pair_steps = n * (n + 1) / 2 * L
+    rows = []
+    for dt in (np.float64, np.float32):
+        x = _inputs(n, L).astype(dt)
+        zT, nT = prepare(x, cfg)
+
+        def ntk(flag, x=x, dt=dt):
+            os.environ["RNN_NTK_COMPILED"] = flag
+            try:
+                return np.asarray(rnn_ntk.ntk(x, dtype=dt))
+            finally:
+                os.environ.pop("RNN_NTK_COMPILED", None)
+
+        runs = {
+            "rnn_ntk_compiled": lambda ntk=ntk: ntk("1"),
+            "rnn_ntk_xla": lambda ntk=ntk: ntk("0"),
+            "reference": lambda zT=zT, nT=nT: reference_hinf(zT, nT, cfg),
+        }
+        if not quick:  # IEEE mul-then-add (numba fastmath=False), compiled without cache
+            runs["reference_ieee"] = lambda zT=zT, nT=nT: reference_hinf(zT, nT, cfg,
+                                                                          contract=False)
+        outs, compile_s = {}, {}
+        for name, fn in runs.items():  # first call: compiles (or loads numba's cache)
+            compile_s[name], _, outs[name] = _timed(fn)
+        wall = {k: [] for k in runs}
+        cpu = {k: [] for k in runs}
+        for _ in range(rounds):
+            for name, fn in runs.items():
+                w, c, _ = _timed(fn)
+                wall[name].append(w)
+                cpu[name].append(c)
+        peak = _matmul_gflops(dt, 1000 if quick else 2000)
+        ref = outs["reference"]
+        scale = np.max(np.abs(ref))
+        ratios = [a / b for a, b in zip(wall["rnn_ntk_compiled"], wall["reference"],
+                                        strict=True)]
+        ratios_xla = [a / b for a, b in zip(wall["rnn_ntk_xla"], wall["reference"],
+                                            strict=True)]
+        row = {"dtype": np.dtype(dt).name, "n": n, "L": L, "rounds": rounds,
+               "matmul_gflops": peak, "flops_per_pair_step": FLOPS_PER_PAIR_STEP}
+        for name in runs:
+            t = min(wall[name])
+            row[f"{name}_s"] = t
+            row[f"{name}_cpu_s"] = min(cpu[name])
+            row[f"{name}_gflops"] = FLOPS_PER_PAIR_STEP * pair_steps / t / 1e9
+            row[f"{name}_pct_peak"] = 100 * row[f"{name}_gflops"] / peak
+            row[f"{name}_first_call_s"] = compile_s[name]
+            row[f"{name}_max_rel_diff_vs_reference"] = float(
+                np.max(np.abs(outs[name] - ref)) / scale)
+        row["compiled_over_reference"] = min(ratios)
+        row["compiled_over_reference_spread"] = [min(ratios), max(ratios)]
+        row["xla_over_reference"] = min(ratios_xla)
+        row["xla_over_reference_spread"] = [min(ratios_xla), max(ratios_xla)]
+        row["compiled_vs_xla_max_rel_diff"] = float(
+            np.max(np.abs(outs["rnn_ntk_compiled"] - outs["rnn_ntk_xla"]))
+            / np.max(np.abs(outs["rnn_ntk_xla"])))
+        rows.append(row)
+    return rows
+
+
 def _peak_rss(n: int, L: int) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of a fresh process computing the n x n Gram at length L."""
     code = (
-        "import jax, resource, time, numpy as np\n"
+        "import jax, time, numpy as np\n"
         "jax.config.update('jax_enable_x64', True)\n"
         "import rnn_ntk\n"
         f"x = np.random.default_rng(0).normal(size=({n}, {L}, {D}))\n"
         "t = time.perf_counter(); H = rnn_ntk.ntk(x); H.block_until_ready()\n"
         "t = time.perf_counter() - t\n"
-        "print(t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        # VmHWM, not ru_maxrss: a child's ru_maxrss starts at its parent's (this process's)
+        # RSS at fork, so it would report this benchmark's memory, not the child's
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "print(t, int(hwm.split()[1]) / 1024)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     t, rss = out.stdout.split()
@@ -121,6 +212,15 @@ def run(quick: bool = False) -> dict:
     result["headline"] = row
     print("H^inf Gram (float64): rnn_ntk.ntk vs vectorised numpy and the arithmetic floor")
     print_table([row], list(row))
+
+    rows = _compiled_rows(quick)
+    result["compiled"] = {"rows": rows, "flops": flop_count()}
+    print("rnn_ntk vs the compiled reference loop (wall: best of rounds; GFLOP/s and % of "
+          "the numpy matmul peak)")
+    print_table(rows, ["dtype", "n", "L", "rnn_ntk_compiled_s", "rnn_ntk_xla_s", "reference_s",
+                       "compiled_over_reference", "xla_over_reference",
+                       "rnn_ntk_compiled_gflops", "reference_gflops", "matmul_gflops",
+                       "rnn_ntk_compiled_pct_peak", "compiled_vs_xla_max_rel_diff"])
 
     na, La = (200, 16) if quick else (1000, 64)
     rows = architecture_rows(_inputs(na, La))

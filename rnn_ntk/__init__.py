@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from rnn_ntk._config import BLOCKS as BLOCKS
 from rnn_ntk._config import RNNConfig as RNNConfig
 from rnn_ntk._sequences import Sequences as Sequences
+from rnn_ntk._store import GramStore as GramStore
 from rnn_ntk._toy import toy_sequences as toy_sequences
 from rnn_ntk.finite import ConvergenceTable as ConvergenceTable
 from rnn_ntk.finite import EmpiricalKernels as EmpiricalKernels
@@ -45,12 +46,16 @@ from rnn_ntk.theory import train as train
 if TYPE_CHECKING:  # the optional extra `data` (scikit-learn, aeon) stays lazy at run time
     from rnn_ntk.data import bundled_datasets as bundled_datasets
     from rnn_ntk.data import load_dataset as load_dataset
+    from rnn_ntk.learn import NystromRNNKernelClassifier as NystromRNNKernelClassifier
+    from rnn_ntk.learn import NystromRNNKernelRegressor as NystromRNNKernelRegressor
     from rnn_ntk.learn import RNNKernelClassifier as RNNKernelClassifier
     from rnn_ntk.learn import RNNKernelRegressor as RNNKernelRegressor
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "NystromRNNKernelClassifier": "rnn_ntk.learn",
+    "NystromRNNKernelRegressor": "rnn_ntk.learn",
     "RNNKernelClassifier": "rnn_ntk.learn",
     "RNNKernelRegressor": "rnn_ntk.learn",
     "bundled_datasets": "rnn_ntk.data",
@@ -63,8 +68,11 @@ __all__ = [
     "AnalyticFunction",
     "ConvergenceTable",
     "EmpiricalKernels",
+    "GramStore",
     "Kernels",
     "NVariableConcept",
+    "NystromRNNKernelClassifier",
+    "NystromRNNKernelRegressor",
     "QuadForm",
     "RNNConfig",
     "RNNKernelClassifier",

@@ -7,12 +7,14 @@ each replaceable on its own:
 
 - ``TilePlan``: which tiles exist (the upper triangle for a symmetric Gram, whose lower
   tiles are exact mirrors; every tile of a rectangle);
-- ``HostBuffer``: where finished tiles go (numpy arrays of the output's shape);
+- the sink, where finished tiles go: ``HostBuffer`` (numpy arrays of the output's shape)
+  by default, or any object with ``pending``/``put``/``result`` (``rnn_ntk.GramStore``'s
+  chunked on-disk array, which also skips the tiles it already holds);
 - the executor: a small host thread pool eagerly (XLA:CPU runs one tile on one core),
-  ``lax.map`` over the tiles under a trace (inside a user's ``jax.jit``).
+  ``lax.map`` over the tiles under a trace (inside a user's ``jax.jit``), or a list of
+  devices (tile k on device k mod len(devices), its inputs committed there).
 
-A device mesh is another executor and a chunked on-disk array another sink; the per-pair
-maths never sees either.
+The per-pair maths never sees the sink or the devices.
 """
 
 from __future__ import annotations
@@ -130,6 +132,10 @@ class HostBuffer:
 
         jax.tree.map(put, self.arrays, tile)
 
+    def pending(self, tiles: list[tuple[int, int]]) -> list[int]:
+        """Indices of the tiles still to compute: all of them (a buffer starts empty)."""
+        return list(range(len(tiles)))
+
     def result(self) -> Any:
         return jax.tree.map(jnp.asarray, self.arrays)
 
@@ -159,6 +165,8 @@ def tiled_gram(
     lead_shapes: Any,
     args: tuple = (),
     workers: int | None = None,
+    devices: list[jax.Device] | None = None,
+    sink: Callable[[TilePlan, Any], Any] | None = None,
 ) -> Any:
     """Evaluates ``tile_fn`` over all sample pairs, tile by tile.
 
@@ -174,9 +182,17 @@ def tiled_gram(
       tile_size: largest tile edge.
       lead_shapes: pytree of ``jax.ShapeDtypeStruct`` of one pair's output (no pair axes).
       args: leading arguments passed to every ``tile_fn`` call.
-      workers: threads for eager tiles (default ``default_workers()``).
+      workers: threads for eager tiles (default ``default_workers()``; with ``devices``,
+        one per device on CPU and two per device on accelerators).
+      devices: None (jax's default device), or the devices of ``resolve_devices``: the
+        k-th pending tile runs on ``devices[k % len(devices)]``, with every input (``p1``,
+        ``p2`` and the array leaves of ``args``) committed to it once. Eager only.
+      sink: None (a ``HostBuffer``: the Gram in memory), or ``sink(plan, lead_shapes)``
+        returning an object with ``pending(tiles) -> indices to compute``,
+        ``put(i, j, tile)`` and ``result()`` (e.g. a ``GramStore`` bound to a call; then
+        no in-memory Gram is allocated). Eager only.
     Returns:
-      The pytree of ``lead_shapes`` with leaves (*lead, n1, n2).
+      The pytree of ``lead_shapes`` with leaves (*lead, n1, n2), or the sink's result.
     """
     symmetric = p2 is None
     p2 = p1 if symmetric else p2
@@ -196,20 +212,48 @@ def tiled_gram(
         return tile_fn(*args, block(p1, nb1, i, plan.T1), block(p2, nb2, j, plan.T2))
 
     if is_traced(*jax.tree.leaves((p1, p2, args))):
+        if devices is not None or sink is not None:
+            raise ValueError(
+                "devices= and out= work on eager calls only; under jax.jit place the inputs "
+                "with jax.device_put / a sharding instead, and return the Gram."
+            )
         return _traced(plan, one, ij, lead_shapes)
-    sink = HostBuffer(plan, lead_shapes)
+    out = HostBuffer(plan, lead_shapes) if sink is None else sink(plan, lead_shapes)
+    todo = out.pending(ij)
+    if devices is None:
 
-    def work(k):
-        i, j = ij[k]
-        sink.put(i, j, one(i, j))
+        def work(t):
+            i, j = ij[todo[t]]
+            out.put(i, j, one(i, j))
 
-    workers = min(default_workers() if workers is None else workers, len(ij))
-    if workers == 1:
-        for k in range(len(ij)):
-            work(k)
     else:
-        _run_threads(work, len(ij), workers)
-    return sink.result()
+        placed = [_commit((args, p1, None if symmetric else p2), d) for d in devices]
+
+        def work(t):
+            i, j = ij[todo[t]]
+            a, q1, q2 = placed[t % len(placed)]
+            q2 = q1 if q2 is None else q2
+            out.put(i, j, tile_fn(*a, block(q1, nb1, i, plan.T1), block(q2, nb2, j, plan.T2)))
+
+        if workers is None:
+            workers = len(devices) * (1 if devices[0].platform == "cpu" else 2)
+    workers = min(default_workers() if workers is None else workers, max(1, len(todo)))
+    if workers == 1:
+        for t in range(len(todo)):
+            work(t)
+    else:
+        _run_threads(work, len(todo), workers)
+    return out.result()
+
+
+def _commit(tree: Any, device: jax.Device) -> Any:
+    """The array leaves of ``tree`` committed to ``device`` (other leaves, e.g. static
+    flags, unchanged)."""
+
+    def put(a):
+        return jax.device_put(a, device) if isinstance(a, (jax.Array, np.ndarray)) else a
+
+    return jax.tree.map(put, tree)
 
 
 def _run_threads(work: Callable[[int], None], count: int, workers: int) -> None:

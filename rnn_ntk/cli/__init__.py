@@ -1,7 +1,7 @@
 """The ``rnn-ntk`` command: parsing, progress bars and files; no maths.
 
-One private module per sub-command (``_kernel``, the default job; ``_converge``, ``_ucr``,
-``_bound``, ``_train``), each a set of options and a ``prepare`` that checks everything
+One private module per sub-command (``_kernel``, the default job; ``_gram``, ``_converge``,
+``_ucr``, ``_bound``, ``_train``), each a set of options and a ``prepare`` that checks everything
 before returning the job; the options they share declared once in ``_options`` (argparse
 parent parsers) with their value checks from ``_checks``; one-line errors and warnings
 and Ctrl-C in ``_process``; the parser and ``main`` in ``_main``. Exit status: 0 done,

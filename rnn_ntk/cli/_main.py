@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from rnn_ntk.cli._bound import COMMAND as BOUND
 from rnn_ntk.cli._converge import COMMAND as CONVERGE
+from rnn_ntk.cli._gram import COMMAND as GRAM
 from rnn_ntk.cli._kernel import COMMAND as KERNEL
 from rnn_ntk.cli._options import Parser
 from rnn_ntk.cli._process import check_interrupt, fail, interrupted, session
@@ -16,7 +17,7 @@ from rnn_ntk.cli._ucr import COMMAND as UCR
 __all__ = ["build_parser", "main"]
 
 #: The sub-commands, in help order; ``rnn-ntk`` without one runs the first.
-COMMANDS = (KERNEL, CONVERGE, UCR, BOUND, TRAIN)
+COMMANDS = (KERNEL, GRAM, CONVERGE, UCR, BOUND, TRAIN)
 
 #: Errors of a job that has passed its checks and then failed on its data (a concept
 #: without margin, a kernel too large for the dtype, a full disk): one line, status 1.

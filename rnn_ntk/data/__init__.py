@@ -5,7 +5,8 @@ package reads them with aeon's own loader (``aeon.datasets.load_from_ts_file``) 
 folder only, so nothing is downloaded at run time, and converts aeon's layout
 (n, channels, length) into the layout of the kernels, (n, L, d): ``x[i, l]`` is the input
 X_l of sequence i (SPEC §1). Modules: ``_registry`` (what is bundled; needs no aeon) ->
-``_load`` (reading and converting), ``_preprocess`` (z-normalisation, resampling).
+``_load`` (reading and converting), ``_preprocess`` (z-normalisation, resampling),
+``_files`` (``read_sequences``: a user's own .npy/.npz/.csv/.ts file; aeon only for .ts).
 
 Bundled in aeon 1.6.0 (``bundled_datasets()``; n train/test, steps L, channels d):
 
@@ -41,6 +42,8 @@ lengths_train))``; the estimators of ``rnn_ntk.learn`` read the NaN padding them
 """
 
 from rnn_ntk._sequences import lengths_from_nan as lengths_from_nan
+from rnn_ntk.data._files import SEQUENCE_FORMATS as SEQUENCE_FORMATS
+from rnn_ntk.data._files import read_sequences as read_sequences
 from rnn_ntk.data._load import Dataset as Dataset
 from rnn_ntk.data._load import from_aeon as from_aeon
 from rnn_ntk.data._load import load_dataset as load_dataset
@@ -54,6 +57,7 @@ from rnn_ntk.data._registry import dataset_info as dataset_info
 
 __all__ = [
     "BUNDLED",
+    "SEQUENCE_FORMATS",
     "Dataset",
     "DatasetInfo",
     "bundled_datasets",
@@ -62,6 +66,7 @@ __all__ = [
     "from_aeon",
     "lengths_from_nan",
     "load_dataset",
+    "read_sequences",
     "resample",
     "znormalize",
 ]

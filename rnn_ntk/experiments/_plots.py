@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from rnn_ntk.experiments._mstar_records import MStarStudy
     from rnn_ntk.experiments._tables import Table
     from rnn_ntk.finite import ConvergenceTable
 
-__all__ = ["plot_additive", "plot_convergence", "plot_n_variable", "plot_sgd"]
+__all__ = ["plot_additive", "plot_convergence", "plot_error_vs_m", "plot_mstar_vs_L",
+           "plot_n_variable", "plot_sgd"]
 
 
 def _figure(title: str | None, ncols: int, figsize: tuple[float, float]) -> tuple[Figure, list]:
@@ -169,4 +171,85 @@ def plot_convergence(table: ConvergenceTable, title: str) -> Figure:
               which="both")
     ax.set_title(f"{title}\nslope of $\\Theta_W$ error: {table.slope:.3f}", fontsize=10)
     ax.legend(fontsize=8)
+    return fig
+
+
+def plot_error_vs_m(study: MStarStudy, title: str) -> Figure:
+    """Log-log mean error of Theta_W against m, one line per L, min-max over seeds shaded.
+
+    Args:
+      study: the result of ``mstar_study``.
+      title: the figure's title.
+    Returns:
+      A figure: per L the mean relative error (markers), its fitted line over the fitted
+      widths (dashed, slope and 95% bootstrap CI in the legend), with a fixed
+      ``mstar_slope`` the line m* is read from (dotted, extended to the largest m*), the
+      seeds' range (shaded) and the tolerances (gray dotted horizontals).
+    """
+    fig, (ax,) = _figure(None, 1, (6.4, 4.8))
+    for c in study.curves:
+        m = np.asarray(c.widths, float)
+        (line,) = ax.plot(m, _finite(c.mean), "o-", ms=4, lw=1.2,
+                          label=f"L = {c.L}: slope {c.slope.value:.2f} "
+                                f"[{c.slope.low:.2f}, {c.slope.high:.2f}]")
+        ax.fill_between(m, _finite(c.low), _finite(c.high), color=line.get_color(), alpha=0.15)
+        fit = m[m >= (study.fit_min_m or 0)]
+        if math.isfinite(c.slope.value):
+            ax.plot(fit, np.exp(c.intercept) * fit**c.slope.value, "--", lw=0.8,
+                    color=line.get_color())
+        b, a = c.mstar_line
+        if study.mstar_slope is not None and math.isfinite(a):  # the line m* is read from
+            mm = np.geomspace(fit[0], max(fit[-1], *(ms.fitted.value for ms in c.mstar
+                                                      if math.isfinite(ms.fitted.value))))
+            ax.plot(mm, np.exp(a) * mm**b, ":", lw=1.0, color=line.get_color())
+    for t in study.tolerances:
+        ax.axhline(t, color="gray", ls=":", lw=0.8)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    _decorate(ax, "width m", r"$\|\Theta_W - H^\infty\|_F / \|H^\infty\|_F$ (mean; shaded: "
+              "min-max over seeds)", which="both")
+    ax.set_title(f"{title}\nslopes with {study.level:.0%} bootstrap CI over seeds "
+                 f"({study.n_boot} resamples); dotted: tolerances", fontsize=9)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_mstar_vs_L(study: MStarStudy, title: str) -> Figure:
+    """Log-log m*(L) per tolerance with the fitted power law c L^p.
+
+    Args:
+      study: the result of ``mstar_study``.
+      title: the figure's title.
+    Returns:
+      A figure: per tolerance the fitted m* (filled markers, bootstrap CI bars; inside
+      the swept widths interpolated, outside extrapolated), the smallest swept width
+      reaching the tolerance (open markers) and the line c L^p (p with its CI in the
+      legend).
+    """
+    fig, (ax,) = _figure(None, 1, (6.4, 4.8))
+    L = np.asarray([c.L for c in study.curves], float)
+    for k, t in enumerate(study.tolerances):
+        fitted = np.asarray([c.mstar[k].fitted for c in study.curves], float)  # (nL, 3)
+        v = _finite(fitted[:, 0])
+        lo = np.where(np.isfinite(fitted[:, 1]), fitted[:, 1], v)
+        hi = np.where(np.isfinite(fitted[:, 2]), fitted[:, 2], v)
+        bar = ax.errorbar(L, v, yerr=[np.maximum(v - lo, 0), np.maximum(hi - v, 0)],
+                          fmt="o", capsize=3, label=f"tol {t:g}: fitted m* (95% CI)")
+        color = bar[0].get_color()
+        swept = np.asarray([np.nan if c.mstar[k].swept is None else c.mstar[k].swept
+                            for c in study.curves], float)
+        ax.plot(L, swept, "s", mfc="none", color=color, ms=7, label=f"tol {t:g}: swept m*")
+        p = study.exponents[k]
+        if math.isfinite(p.value):
+            ax.plot(L, study.coefficients[k] * L**p.value, "-", color=color, lw=1,
+                    label=f"tol {t:g}: $m^* \\propto L^{{{p.value:.2f}}}$ "
+                          f"[{p.low:.2f}, {p.high:.2f}]")
+    widest = max(int(c.widths[-1]) for c in study.curves)
+    ax.axhline(widest, color="gray", ls=":", lw=0.8, label=f"widest swept m = {widest}")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log", base=2)
+    _decorate(ax, "sequence length L", "m* (smallest width with mean error <= tol)",
+              which="both")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
     return fig

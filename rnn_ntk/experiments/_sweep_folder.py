@@ -64,6 +64,13 @@ class SweepRun(NamedTuple):
     written: list[Path]
 
 
+#: How a cell's network is drawn; part of every cell's fingerprint, so a change to the draw
+#: of ``init_params`` (here: W from the counter-based generator of ``finite._matfree``)
+#: must change it, and a folder of cells drawn otherwise is then refused, not mixed in.
+PARAMS_RULE = ("rnn_ntk.init_params(jax.random.key(seed), cfg, m=m, d=d, L=L); W from the "
+               "counter-based generator (fold_in(key, 2))")
+
+
 def sweep_manifest(x: np.ndarray, *, cfg: RNNConfig, data: Mapping, dtype: DTypeLike) -> dict:
     """The record of what a sweep computes: a folder holds cells of one manifest only.
 
@@ -80,7 +87,7 @@ def sweep_manifest(x: np.ndarray, *, cfg: RNNConfig, data: Mapping, dtype: DType
         "data": {**data, "sha256": digest},
         "config": dataclasses.asdict(cfg),
         "dtype": check_dtype(dtype).name,
-        "params": "rnn_ntk.init_params(jax.random.key(seed), cfg, m=m, d=d, L=L)",
+        "params": PARAMS_RULE,
     }
 
 
@@ -160,6 +167,7 @@ class SweepFolder:
         tolerances: Iterable[float] = (0.2, 0.1, 0.05),
         progress: Callable[[int, int], None] | None = None,
         plot_title: str | None = None,
+        seed_batch: int | None = None,
     ) -> SweepRun:
         """Computes the cells not in the folder, then writes the table and plot.
 
@@ -168,6 +176,8 @@ class SweepFolder:
           progress: called as ``progress(done, total)`` with the cells found in the
             folder before the sweep starts, then after each new cell's file is saved.
           plot_title: title of convergence.png; None draws no plot.
+          seed_batch: seeds per vmapped program (``rnn_ntk.convergence``; None: sized
+            to about 1 GiB).
         Returns:
           A ``SweepRun``.
         """
@@ -188,7 +198,7 @@ class SweepFolder:
         tick()
         table = finite.convergence(self.x, cfg=self.cfg, widths=self.widths, seeds=self.seeds,
                                    tolerances=tuple(tolerances), dtype=self.dtype,
-                                   cells=cells, on_cell=save)
+                                   cells=cells, on_cell=save, seed_batch=seed_batch)
         summary = {
             **self.manifest,
             "sweep_fingerprint": digest(self.manifest),

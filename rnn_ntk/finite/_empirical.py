@@ -50,7 +50,13 @@ from rnn_ntk.finite._keys import (
     param_keys,
 )
 from rnn_ntk.finite._network import Mask, Seqs, check_steps
-from rnn_ntk.finite._params import Params, cast_params, check_cfg, check_params
+from rnn_ntk.finite._params import (
+    Params,
+    cast_params,
+    check_cfg,
+    check_params,
+    refuse_matrix_free,
+)
 
 __all__ = ["METHODS", "empirical_kernels", "empirical_ntk"]
 
@@ -131,7 +137,9 @@ def empirical_ntk(
     every method; a bidirectional network's kernel sums both directions' blocks.
 
     Args:
-      params: the network, as returned by ``rnn_ntk.init_params``.
+      params: the network, as returned by ``rnn_ntk.init_params``; with
+        ``matrix_free=True`` the forward and backward passes regenerate W tile by tile
+        (memory O(n L m), never m^2).
       x1: sequences, shape (n1, L, d), or ``Sequences(x, lengths)`` for sequences of
         different lengths (SPEC §6): sample i is x[i, :lengths[i]] (the padding, NaN or
         anything, is ignored) and g(x_i) = B^T h_{lengths[i]}(x_i). Theta then sums over
@@ -149,7 +157,8 @@ def empirical_ntk(
         directions), "B", or one layer's "W_k", "A_k", "b_k", "M0_k" (k = 1..depth; see
         ``rnn_ntk.finite._keys`` for the parameter keys they consist of).
       method: "structured" (forward states and backward deltas, two Gram contractions;
-        the fast path), "autodiff" (``jax.jacrev`` Jacobians; a reference for small m) or
+        the fast path; the only one for matrix-free parameters), "autodiff"
+        (``jax.jacrev`` Jacobians; a reference for small m) or
         "neural_tangents" (``nt.empirical_ntk_fn`` via ``rnn_ntk.interop``, equal-length
         sequences only; nt's default implementation).
       parameterization: "standard" (the paper's) or "ntk". Activations other than ReLU
@@ -194,6 +203,8 @@ def empirical_ntk(
 def _ntk(v: _Inputs, cfg, blocks, keys, method, parameterization, steps, tile_size):
     """The empirical NTK of validated inputs by ``method`` (see ``empirical_ntk``)."""
     L, dt = v.a.shape[1], v.a.dtype
+    if method != "structured":
+        refuse_matrix_free(v.p, f"empirical_ntk(method={method!r})")
     if method == "autodiff":
         trained = {k: jnp.asarray(float(k in keys), dt) for k in param_keys(cfg)}
         return autodiff_ntk(v.p, v.a, v.b, cfg, parameterization, steps, trained, v.act1, v.act2)

@@ -44,7 +44,13 @@ from rnn_ntk.finite._keys import (
     init_scale,
     ntk_output_scale,
 )
-from rnn_ntk.finite._params import Params, cast_params, check_cfg, check_params
+from rnn_ntk.finite._params import (
+    Params,
+    cast_params,
+    check_cfg,
+    check_params,
+    refuse_matrix_free,
+)
 
 __all__ = [
     "Mask",
@@ -152,7 +158,8 @@ def hidden_states(
     """The hidden states h_0..h_L of every sequence (SPEC §1, §7), by ``lax.scan``.
 
     Args:
-      params: the network, as returned by ``init_params``.
+      params: the network, as returned by ``init_params`` (matrix-free blocks are
+        regenerated tile by tile at every step, never stored).
       x: sequences, shape (n, L, d), or ``Sequences(x, lengths)`` for sequences of
         different lengths (SPEC §6): sample i is x[i, :lengths[i]]; the padding (NaN
         allowed) is ignored.
@@ -203,7 +210,8 @@ def apply(
     bidirectional, the same of the "rev_" network on x reversed within its own length.
 
     Args:
-      params: the network, as returned by ``init_params``.
+      params: the network, as returned by ``init_params`` (matrix-free blocks are
+        regenerated tile by tile at every step, never stored).
       x: sequences, shape (n, L, d), or ``Sequences(x, lengths)`` for sequences of
         different lengths (SPEC §6): sample i is x[i, :lengths[i]] (the padding, NaN or
         anything, is ignored) and g(x_i) = B^T h_{lengths[i]}(x_i), exactly as if x_i
@@ -267,9 +275,12 @@ def reparameterized(
       of right-aligned ragged x (see ``rnn_ntk._sequences.right_align``).
     Raises:
       ValueError: unknown blocks; ``steps`` with readout "mean" or bidirectional;
-        parameterization="standard" with an activation other than ReLU.
+        parameterization="standard" with an activation other than ReLU; matrix-free
+        parameters (``init_params(..., matrix_free=True)``: W is not an array to
+        differentiate; ``rnn_ntk.finite.materialize_params`` stores it).
     """
     check_cfg(cfg)
+    refuse_matrix_free(params, "reparameterized (autodiff Jacobians, neural-tangents)")
     check_params(params, cfg=cfg)
     L = check_int("L", L, low=1)
     keys = block_keys(cfg, L, blocks)  # validates blocks

@@ -21,7 +21,9 @@ kernel (its bias is O(1/m), so it falls faster than the single-seed error, which
 O(m^-1/2) fluctuation), the least-squares log-log slope of the mean error against m
 (about -1/2), and the smallest m whose mean error is below each tolerance.
 
-The seeds of a width run vmapped, ``seed_batch`` at a time. The library returns arrays
+The seeds of a width run vmapped, ``seed_batch`` at a time. Above ``MATRIX_FREE_WIDTH``
+(or with ``matrix_free=True``) the networks are matrix-free (``init_params(...,
+matrix_free=True)``): W is regenerated tile by tile instead of stored. The library returns arrays
 and small records only: ``cells`` (already computed cells, e.g. read back from disk) and
 ``on_cell`` (called after each new cell) let a caller such as the ``rnn-ntk converge``
 command persist, resume and report progress.
@@ -42,6 +44,7 @@ from jax.typing import DTypeLike
 from rnn_ntk._config import RNNConfig
 from rnn_ntk._sequences import as_sequences, right_align
 from rnn_ntk._validate import (
+    check_bool,
     check_dtype,
     check_finite_result,
     check_int,
@@ -51,6 +54,7 @@ from rnn_ntk._validate import (
 from rnn_ntk.finite._deep import split_directions
 from rnn_ntk.finite._features import diagnostics_tile, features, ntk_tile, tile_weights
 from rnn_ntk.finite._keys import network_weights, o1_network
+from rnn_ntk.finite._matfree import default_tile
 from rnn_ntk.finite._network import Seqs, direction_inputs
 from rnn_ntk.finite._params import check_cfg, init_params
 from rnn_ntk.finite._table import Cell, ConvergenceTable, norm_ratio, relative_error
@@ -60,6 +64,8 @@ __all__ = ["check_widths", "convergence", "convergence_cell", "sweep_parameteriz
 
 #: Bytes of parameters and temporaries per vmapped batch of seeds (``seed_batch=None``).
 SEED_BATCH_BYTES = 1 << 30
+#: ``convergence(matrix_free=None)`` regenerates W (matrix-free) for widths above this.
+MATRIX_FREE_WIDTH = 8192
 
 
 def check_widths(widths: object) -> tuple[int, ...]:
@@ -87,8 +93,8 @@ def _check_tolerances(tolerances: object) -> tuple[float, ...]:
     )
 
 
-@functools.partial(jax.jit, static_argnums=(3, 4, 5))
-def _batch(keys, x, act, cfg: RNNConfig, m: int, dtype_name: str):
+@functools.partial(jax.jit, static_argnums=(3, 4, 5, 6))
+def _batch(keys, x, act, cfg: RNNConfig, m: int, dtype_name: str, matrix_free: bool = False):
     """Empirical K, F, Theta_W and cross part for a batch of seeds (vmapped)."""
     n, L, d = x.shape
 
@@ -99,7 +105,7 @@ def _batch(keys, x, act, cfg: RNNConfig, m: int, dtype_name: str):
         w, has_S = tile_weights(cfg, network_weights(cfg, L, m, ("W",), par), dt)
 
     def one(key):
-        p = init_params(key, cfg, m=m, d=d, L=L, dtype=dt)
+        p = init_params(key, cfg, m=m, d=d, L=L, dtype=dt, matrix_free=matrix_free)
         dirs = split_directions(p, cfg)
         f = tuple(
             features(q, xd, cfg, False, act)
@@ -116,23 +122,28 @@ def sweep_parameterization(cfg: RNNConfig) -> str:
 
 
 def _seed_batch(
-    seed_batch: object, m: int, n: int, L: int, itemsize: int, count: int, layers: int = 1
+    seed_batch: object, m: int, n: int, L: int, itemsize: int, count: int, layers: int = 1,
+    matrix_free: bool = False,
 ) -> int:
     if seed_batch is not None:
         return min(count, check_int("seed_batch", seed_batch, low=1))
-    per_seed = itemsize * layers * (4 * m * m + 6 * n * (L + 1) * m + 2 * (n * L) ** 2)
+    # a stored W and its temporaries ~4 m^2 values; a matrix-free one ~2 regenerated tiles
+    w = 2 * default_tile(m, itemsize) * m if matrix_free else 4 * m * m
+    per_seed = itemsize * layers * (w + 6 * n * (L + 1) * m + 2 * (n * L) ** 2)
     return int(max(1, min(count, SEED_BATCH_BYTES // max(per_seed, 1))))
 
 
-def _cells_for_width(x, act, cfg, m, seeds, dtype, reference, seed_batch) -> Iterable[Cell]:
+def _cells_for_width(
+    x, act, cfg, m, seeds, dtype, reference, seed_batch, matrix_free=False
+) -> Iterable[Cell]:
     n, L, _ = x.shape
     layers = cfg.depth * (2 if cfg.bidirectional else 1)
-    size = _seed_batch(seed_batch, m, n, L, dtype.itemsize, len(seeds), layers)
+    size = _seed_batch(seed_batch, m, n, L, dtype.itemsize, len(seeds), layers, matrix_free)
     for start in range(0, len(seeds), max(size, 1)):
         batch = seeds[start : start + size]
         t0 = time.perf_counter()
         keys = jnp.stack([jax.random.key(s) for s in batch])
-        ek = jax.device_get(_batch(keys, x, act, cfg, m, dtype.name))
+        ek = jax.device_get(_batch(keys, x, act, cfg, m, dtype.name, matrix_free))
         check_finite_result(f"the empirical kernel at width m = {m}", ek)
         seconds = (time.perf_counter() - t0) / len(batch)
         for i, s in enumerate(batch):
@@ -212,6 +223,7 @@ def convergence(
     cells: Mapping[tuple[int, int], Cell] | None = None,
     on_cell: Callable[[Cell], None] | None = None,
     seed_batch: int | None = None,
+    matrix_free: bool | None = None,
 ) -> ConvergenceTable:
     """Relative errors of the empirical kernels against the analytic ones, over widths.
 
@@ -236,8 +248,14 @@ def convergence(
         against this x and cfg's H^inf (other inputs, another configuration, edited
         values) is a ValueError.
       on_cell: called with each newly computed cell (e.g. to save it, or for progress).
-      seed_batch: how many seeds one vmapped program runs (each holds an m x m W); None
-        sizes it to keep a batch within about 1 GiB.
+      seed_batch: how many seeds one vmapped program runs (each holds an m x m W, or
+        a regenerated tile of it when matrix-free); None sizes it to keep a batch within
+        about 1 GiB.
+      matrix_free: draw the networks with ``init_params(..., matrix_free=True)`` (W
+        regenerated tile by tile, memory O(n L m) per seed; the same matrices, slower by
+        the regeneration at every step); None chooses it per width, for m >
+        ``MATRIX_FREE_WIDTH`` (8192: a stored float64 W of 8192^2 is 512 MiB per seed).
+        The cells are the same either way (to rounding).
     Returns:
       A ``ConvergenceTable`` (its ``cells`` are in (m, seed) order).
     Raises:
@@ -250,6 +268,8 @@ def convergence(
     tols = _check_tolerances(tolerances)
     if seed_batch is not None:
         check_int("seed_batch", seed_batch, low=1)
+    if matrix_free is not None:
+        matrix_free = check_bool("matrix_free", matrix_free)
     dt = check_dtype(dtype)
     xs = as_sequences(x, "x", dt)
     if xs.x.shape[0] == 0:
@@ -269,7 +289,8 @@ def convergence(
     have = _check_cells(cells, reference[2])
     for m in ws:
         todo = [s for s in ss if (m, s) not in have]
-        for cell in _cells_for_width(xa, act, cfg, m, todo, dt, reference, seed_batch):
+        mf = m > MATRIX_FREE_WIDTH if matrix_free is None else matrix_free
+        for cell in _cells_for_width(xa, act, cfg, m, todo, dt, reference, seed_batch, mf):
             have[(m, cell.seed)] = cell
             if on_cell is not None:
                 on_cell(cell)
@@ -284,6 +305,7 @@ def convergence_cell(
     m: int,
     seed: int,
     dtype: DTypeLike | None = None,
+    matrix_free: bool | None = None,
 ) -> Cell:
     """One (width, seed) cell of ``convergence`` (SPEC §5).
 
@@ -293,9 +315,12 @@ def convergence_cell(
       m: width (>= 1).
       seed: seed (>= 0) of ``jax.random.key`` for the parameters.
       dtype: compute dtype (default jax's default float).
+      matrix_free: as for ``convergence`` (None: matrix-free for m > 8192).
     Returns:
       The ``Cell``.
     """
     seed = check_int("seed", seed, low=0)
-    return convergence(x, cfg=cfg, widths=(m,), seeds=(seed,), dtype=dtype).cells[0]
+    return convergence(
+        x, cfg=cfg, widths=(m,), seeds=(seed,), dtype=dtype, matrix_free=matrix_free
+    ).cells[0]
 

@@ -24,6 +24,7 @@ from jax.typing import DTypeLike
 from jaxtyping import Array, Float
 
 from rnn_ntk._config import LayerWeights, RNNConfig, layer_weights
+from rnn_ntk._devices import resolve_devices
 from rnn_ntk._sequences import (
     Sequences,
     as_pair,
@@ -32,9 +33,11 @@ from rnn_ntk._sequences import (
     reversed_in_time,
     right_align,
 )
+from rnn_ntk._store import GramStore, inputs_sha256
 from rnn_ntk._tiling import resolve_tile_size, tiled_gram
 from rnn_ntk._validate import all_finite, check_bool
 from rnn_ntk.infinite._arch import run_architecture
+from rnn_ntk.infinite._compiled import select_tile
 from rnn_ntk.infinite._layer import Spec, Vals, prepare
 from rnn_ntk.infinite._masking import PLAIN, RAGGED, sample_masks
 from rnn_ntk.infinite._readout import READOUTS
@@ -71,27 +74,30 @@ def _structure(cfg: RNNConfig, L: int, w, dtype) -> tuple[Spec, Vals]:
     return spec, Vals(*(jnp.asarray(v, dtype) for v in vals))
 
 
-def _run(x1, x2, cfg, weights, readout, tile_size, dtype, kind="H"):
+def _run(x1, x2, cfg, weights, readout, tile_size, dtype, kind="H", devices=None, out=None):
     """Validates, prepares every sample once, and tiles the pair recursion into a Gram.
 
     ``weights(L)`` gives the block weights as ``LayerWeights``; ``kind`` names the readout
-    for the architectures of ``_arch`` (every config but the paper's network)."""
+    for the architectures of ``_arch`` (every config but the paper's network). ``devices``
+    is a ``resolve_devices`` list or None; ``out`` None or ``(GramStore, meta)``."""
     if not isinstance(cfg, RNNConfig):
         raise TypeError(f"cfg must be an RNNConfig, got {type(cfg).__name__}.")
     tile_size = resolve_tile_size(tile_size)
     a, b, dt = as_pair(x1, x2, dtype)
     L = padded_length(a, b)
+    sink = None if out is None else _sink(out, a, b, cfg, dt)
     one_way = dataclasses.replace(cfg, bidirectional=False)
     if cfg.bidirectional and one_way.is_paper_architecture and kind == "H":
         # two paper-network passes: k(x, x') + k(rev x, rev x') (SPEC §7)
         rev = (reversed_in_time(a), None if b is None else reversed_in_time(b))
-        return sum(_run(p, q, one_way, weights, readout, tile_size, dt)
+        return sum(_run(p, q, one_way, weights, readout, tile_size, dt, devices=devices)
                    for p, q in ((a, b), rev))
     if not cfg.is_paper_architecture:
         def check(tree, what):
             _check_finite(tree, what, cfg, dt)
 
-        return run_architecture(a, b, cfg, weights(L), kind, tile_size, dt, check)
+        return run_architecture(a, b, cfg, weights(L), kind, tile_size, dt, check,
+                                devices=devices, sink=sink)
     w = weights(L)
     weights = _fixed((w.W[0], w.A[0], w.b[0], w.B, w.M0[0]))
     spec, v = _structure(cfg, L, weights(L), dt)
@@ -108,16 +114,49 @@ def _run(x1, x2, cfg, weights, readout, tile_size, dtype, kind="H"):
     _check_finite(p1, "x1", cfg, dt)
     p2 = None if b is None else per_sample(b)
     _check_finite(p2, "x2", cfg, dt)
-    out = tiled_gram(
-        tile,
+    gram = tiled_gram(
+        select_tile(tile, readout, RAGGED if ragged else PLAIN, (p1, p2), devices=devices,
+                    out=sink),  # numba on the eager CPU path, else XLA
         p1,
         p2,
         tile_size=tile_size,
         lead_shapes=readout.lead_shapes(L, dt),
         args=(spec, readout, RAGGED if ragged else PLAIN, v),
+        devices=devices,
+        sink=sink,
     )
-    _check_finite(out, "the kernel", cfg, dt)
-    return out
+    if sink is None:  # a store's tiles are checked one by one as they are written
+        _check_finite(gram, "the kernel", cfg, dt)
+    return gram
+
+
+def _placement(devices, out, what: str):
+    """``devices`` resolved and ``out`` checked (None or a ``GramStore``)."""
+    if out is not None and not isinstance(out, GramStore):
+        raise TypeError(
+            f"out must be None or an rnn_ntk.GramStore, got {type(out).__name__}; "
+            f"write a Gram to disk with {what}(..., out=rnn_ntk.GramStore(path))."
+        )
+    return resolve_devices(devices)
+
+
+def _sink(out, a: Sequences, b: Sequences | None, cfg: RNNConfig, dt):
+    """The store's tile sink for this computation (its meta: the call and the inputs)."""
+    store, meta = out
+    if cfg.bidirectional:
+        raise ValueError(
+            "out=GramStore does not take bidirectional configs yet (their kernel sums two "
+            "passes); compute it in memory (out=None) and save the array."
+        )
+    if a.x.shape[0] == 0 or (b is not None and b.x.shape[0] == 0):
+        raise ValueError("out=GramStore needs at least one sample in x1 and x2.")
+    meta = dict(meta, config=repr(cfg), inputs_sha256=inputs_sha256(
+        a.x, a.lengths, *((None, None) if b is None else (b.x, b.lengths))))
+
+    def check(t):
+        _check_finite(t, "the kernel", cfg, dt)
+
+    return store.bind(meta, check)
 
 
 def _check_finite(tree, what: str, cfg: RNNConfig, dt) -> None:
@@ -156,6 +195,8 @@ def ntk(
     steps: bool = False,
     tile_size: int | None = None,
     dtype: DTypeLike | None = None,
+    devices: int | Sequence[jax.Device] | jax.sharding.Mesh | None = None,
+    out: GramStore | None = None,
 ) -> Float[Array, "n1 n2"] | Float[Array, "L n1 n2"]:
     """The infinite-width NTK of the RNN: H^inf = sum_l F^l K^{l-1} and its other blocks.
 
@@ -187,10 +228,19 @@ def ntk(
       parameterization: "standard" (the paper's, SPEC §2) or "ntk".
       steps: if True, return the sequence-labelling kernels H^(l) for l = 1..L (output
         read at step l, paper Remark 3.2), shape (L, n1, n2), from the same single pass.
+      devices: None (jax's default device), an int k (the first k devices of this
+        process), a list of ``jax.Device``, or a ``jax.sharding.Mesh`` (its devices): the
+        tiles are spread over them (SPEC §8); the result equals the single-device one.
+        Eager calls only.
+      out: None to return the Gram in memory, or an ``rnn_ntk.GramStore``: each finished
+        tile is written into the store's zarr array (one chunk per tile), tiles it already
+        holds are skipped, and the ``zarr.Array`` is returned; under ``jax.distributed``
+        each process computes its share of the tiles. Not for bidirectional configs.
     Returns:
       The kernel, shape (n1, n2), or (L, n1, n2) with ``steps=True`` (for ragged input,
       step l counts from the end: H^(l) reads the output L - l steps before the last; a
-      sequence that has not started there outputs B^T h_0).
+      sequence that has not started there outputs B^T h_0); a ``zarr.Array`` of that
+      shape with ``out=``.
     """
     kind = "steps" if check_bool("steps", steps) else "H"
     if kind == "steps" and isinstance(cfg, RNNConfig) and (
@@ -205,12 +255,18 @@ def ntk(
     def weights(L):
         return layer_weights(cfg, L, blocks, parameterization)
 
-    return _run(x1, x2, cfg, weights, READOUTS[kind], tile_size, dtype, kind)
+    devices = _placement(devices, out, "ntk")
+    if out is not None:
+        names = [blocks] if isinstance(blocks, str) else sorted(map(str, blocks))
+        out = (out, {"kernel": "ntk", "blocks": names,
+                     "parameterization": str(parameterization), "steps": kind == "steps"})
+    return _run(x1, x2, cfg, weights, READOUTS[kind], tile_size, dtype, kind, devices, out)
 
 
 def kernels(
     x1: Seqs, x2: Seqs | None = None, *, cfg: RNNConfig = RNNConfig(),
     tile_size: int | None = None, dtype: DTypeLike | None = None,
+    devices: int | Sequence[jax.Device] | jax.sharding.Mesh | None = None,
 ) -> Kernels:
     """Per-step forward and backward correlations K^l, F^l, rho_l and H^inf (SPEC §2).
 
@@ -221,7 +277,7 @@ def kernels(
     boundary values.
 
     Args:
-      x1, x2, cfg, tile_size, dtype: as for ``ntk``.
+      x1, x2, cfg, tile_size, dtype, devices: as for ``ntk``.
     Returns:
       A ``Kernels`` tuple with K (L+1, n1, n2), F (L, n1, n2), rho, one_minus_rho
       (L, n1, n2) and H (n1, n2).
@@ -233,7 +289,7 @@ def kernels(
             "for the kernel, or kernels() of RNNConfig(readout='last', bidirectional=False)."
         )
     out = _run(x1, x2, cfg, _weights(cfg, W=1.0), READOUTS["diagnostics"], tile_size, dtype,
-               "diagnostics")
+               "diagnostics", _placement(devices, None, "kernels"))
     if isinstance(cfg, RNNConfig) and cfg.depth == 1 and not cfg.is_paper_architecture:
         out = tuple(a if a.ndim == 2 else a[0] for a in out)  # no layer axis at depth 1
     return Kernels(*out)
@@ -242,14 +298,20 @@ def kernels(
 def nngp(
     x1: Seqs, x2: Seqs | None = None, *, cfg: RNNConfig = RNNConfig(),
     tile_size: int | None = None, dtype: DTypeLike | None = None,
+    devices: int | Sequence[jax.Device] | jax.sharding.Mesh | None = None,
+    out: GramStore | None = None,
 ) -> Float[Array, "n1 n2"]:
     """K^L = lim <h_L(x), h_L(x')>: the NNGP kernel of the last hidden state (eq. 25).
 
     Equals the B block of the NTK in the standard parameterisation.
 
     Args:
-      x1, x2, cfg, tile_size, dtype: as for ``ntk``.
+      x1, x2, cfg, tile_size, dtype, devices, out: as for ``ntk``.
     Returns:
-      K^L, shape (n1, n2).
+      K^L, shape (n1, n2) (a ``zarr.Array`` with ``out=``).
     """
-    return _run(x1, x2, cfg, _weights(cfg, B=1.0), READOUTS["H"], tile_size, dtype)
+    devices = _placement(devices, out, "nngp")
+    if out is not None:
+        out = (out, {"kernel": "nngp"})
+    return _run(x1, x2, cfg, _weights(cfg, B=1.0), READOUTS["H"], tile_size, dtype, "H",
+                devices, out)

@@ -61,6 +61,8 @@ def run_architecture(
     tile_size: int,
     dt,
     check,
+    devices=None,
+    sink=None,
 ):
     """One kernel of a non-paper architecture, summed over the directions.
 
@@ -73,6 +75,9 @@ def run_architecture(
       tile_size: the tile edge.
       dt: the compute dtype.
       check: ``check(tree, what)`` raising OverflowError on non-finite values.
+      devices: None or the devices of ``rnn_ntk._devices.resolve_devices``.
+      sink: None (in memory) or a tile sink factory (``GramStore.bind``; one direction
+        only, and its tiles are checked as they are written).
     Returns:
       The kernel, as ``_api`` returns it for the paper's network.
     """
@@ -92,14 +97,16 @@ def run_architecture(
             out = tiled_gram(
                 grid_tile, p1, p2, tile_size=grid_tile_size(tile_size, L, cfg.depth),
                 lead_shapes=STACK_READOUTS["H"].lead_shapes(cfg.depth, L, dt), args=(spec, v),
+                devices=devices, sink=sink,
             )
         else:
             readout = STACK_READOUTS[kind]
             out = tiled_gram(
                 stack_tile, p1, p2, tile_size=tile_size,
                 lead_shapes=readout.lead_shapes(cfg.depth, L, dt),
-                args=(spec, readout, ragged, v),
+                args=(spec, readout, ragged, v), devices=devices, sink=sink,
             )
         total = out if total is None else total + out
-    check(total, "the kernel")
+    if sink is None:
+        check(total, "the kernel")
     return total

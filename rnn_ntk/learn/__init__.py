@@ -9,6 +9,13 @@ are validated with ``sklearn.utils.validation.validate_data``. Modules: ``_base`
 shared parameters, input checks and kernel; ``kernel_scale``) -> ``_classifier``,
 ``_regressor``.
 
+For n beyond an in-memory Gram, ``NystromRNNKernelRegressor`` and
+``NystromRNNKernelClassifier`` (one-vs-rest ridge) fit on M landmarks (uniform, k-means++
+or ridge-leverage sampled) by Falkon's preconditioned conjugate gradient (SPEC §8): the
+kernel work is the n x M block, computed in row chunks, and with M >= n they equal
+``RNNKernelRegressor`` exactly. Modules: ``_landmarks``, ``_falkon`` -> ``_nystrom`` ->
+``_nystrom_estimators``.
+
 Inputs: sequences of shape (n, L, d), or (n, L) for univariate sequences (d = 1), which is
 also what a plain tabular X is taken to be. ``channels_first=True`` accepts aeon's layout
 (n, d, L) instead.
@@ -63,9 +70,17 @@ and for sequences of different lengths (``lengths_*`` from ``load_dataset`` or
 
 from rnn_ntk.learn._base import kernel_scale as kernel_scale
 from rnn_ntk.learn._classifier import RNNKernelClassifier as RNNKernelClassifier
+from rnn_ntk.learn._nystrom_estimators import (
+    NystromRNNKernelClassifier as NystromRNNKernelClassifier,
+)
+from rnn_ntk.learn._nystrom_estimators import (
+    NystromRNNKernelRegressor as NystromRNNKernelRegressor,
+)
 from rnn_ntk.learn._regressor import RNNKernelRegressor as RNNKernelRegressor
 
 __all__ = [
+    "NystromRNNKernelClassifier",
+    "NystromRNNKernelRegressor",
     "RNNKernelClassifier",
     "RNNKernelRegressor",
     "kernel_scale",

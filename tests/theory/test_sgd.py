@@ -147,19 +147,19 @@ def test_sgd_learns_an_easy_concept(data):
 def test_lazy_regime_motion_and_drift_shrink_with_width(data):
     # "paper" scaling: each step moves W by (c / sqrt(m)) |l'| ||grad_W g|| with ||grad_W g||
     # -> sqrt(H^inf(x, x)) independent of m, so ||W_T - W_0||_F ~ m^-1/2 once the loss
-    # trajectory is width-independent: quadrupling m halves it (measured 2.1-2.3 between
-    # m = 128 and 512 for c = 0.25-1; allowed 1.5 to 2.8). The NTK moves less too (lazy
-    # regime; measured drift 0.16 -> 0.06).
+    # trajectory is width-independent: quadrupling m about halves it. Per seed the ratio
+    # spreads from 0.9 to 2.8 (measured over 8 seeds with two independent W generators),
+    # so the test averages 8 seeds (vmapped in one program): mean ratio measured 1.7 and
+    # 1.9 with the two generators; allowed 1.4 to 2.8. The NTK moves less too (lazy regime).
     tr, te = data
     kw = _shared(tr)
     dist, drift = {}, {}
     for m in (128, 512):
         kw["m"] = m
-        runs = [rnn_ntk.train(tr.x, tr.y, te.x, te.y, cfg=CFG, lrs=0.25, seeds=[s], **kw)
-                for s in (0, 1)]
-        dist[m] = np.mean([r.w_dist[0, 0, -1] for r in runs])
-        drift[m] = np.mean([r.ntk_drift[0, 0, -1] for r in runs])
-    assert 1.5 < dist[128] / dist[512] < 2.8
+        r = rnn_ntk.train(tr.x, tr.y, te.x, te.y, cfg=CFG, lrs=0.25, seeds=range(8), **kw)
+        dist[m] = np.mean(r.w_dist[:, 0, -1])
+        drift[m] = np.mean(r.ntk_drift[:, 0, -1])
+    assert 1.4 < dist[128] / dist[512] < 2.8, dist
     assert drift[512] < drift[128] / 1.5
 
 
