@@ -279,19 +279,23 @@ class RNNKernelEstimator(BaseEstimator):
             )
         return np.full(n, L, dtype=np.int64)
 
-    def _gram(self, a: Sequences, b: Sequences | None = None) -> Float[np.ndarray, "n1 n2"]:
+    def _gram(
+        self, a: Sequences, b: Sequences | None = None, *, devices: object = None
+    ) -> Float[np.ndarray, "n1 n2"]:
         """H(a, b) of the recorded kernel, computed in ``dtype_``, as float64.
 
-        b=None: the symmetric Gram of a.
+        b=None: the symmetric Gram of a. ``devices``: as for ``ntk`` (eager only).
         """
         n1, L1 = a.x.shape[:2]
         small = n1 * (n1 if b is None else b.x.shape[0]) <= _JIT_MAX_PAIRS
-        run = _ntk_jit if small and self.cfg_.is_paper_architecture else ntk
+        jit = small and self.cfg_.is_paper_architecture and devices is None
+        run = _ntk_jit if jit else ntk
         if b is not None and not (a.ragged or b.ragged) and L1 != b.x.shape[1]:
             a = Sequences(a.x, np.full(n1, L1, dtype=np.int64))  # one length each side
+        placed = {} if devices is None else {"devices": devices}
         H = run(
             a, b, cfg=self.cfg_, blocks=self.blocks_, parameterization=self.parameterization,
-            tile_size=self.tile_size_, dtype=self.dtype_,
+            tile_size=self.tile_size_, dtype=self.dtype_, **placed,
         )
         H = np.asarray(H, dtype=np.float64)
         if not np.all(np.isfinite(H)):

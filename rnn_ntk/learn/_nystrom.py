@@ -80,23 +80,6 @@ class NystromEstimator(RNNKernelEstimator):
     random_state: int | np.random.RandomState | None = None
     devices: object = None
 
-    def _block(self, a: Sequences, b: Sequences) -> Float[np.ndarray, "n1 n2"]:
-        """H(a, b) of the recorded kernel as float64, on ``devices`` when given."""
-        if self.devices is None:
-            return self._gram(a, b)
-        a, b = (Sequences(s.x, _lengths(s)) for s in (a, b))  # lengths make any L pair up
-        H = ntk(
-            a, b, cfg=self.cfg_, blocks=self.blocks_, parameterization=self.parameterization,
-            tile_size=self.tile_size_, dtype=self.dtype_, devices=self.devices,
-        )
-        H = np.asarray(H, dtype=np.float64)
-        if not np.all(np.isfinite(H)):
-            raise FloatingPointError(
-                "the RNN kernel overflowed (non-finite entries); lower sw2, shorten the "
-                "sequences or scale the inputs down."
-            )
-        return H
-
     def _rows(self, a: Sequences, b: Sequences) -> Float[np.ndarray, "n1 n2"]:
         """H(a, b) computed in row chunks of about 4 million pairs (memory: the output).
 
@@ -109,7 +92,7 @@ class NystromEstimator(RNNKernelEstimator):
         for start in range(0, n, rows):
             stop = min(start + rows, n)
             pad = start + np.arange(rows) % (stop - start)
-            out[start:stop] = self._block(_take(a, pad), b)[: stop - start]
+            out[start:stop] = self._gram(_take(a, pad), b, devices=self.devices)[: stop - start]
         return out
 
     def _paired(self, a: Sequences, b: Sequences | None = None) -> Float[np.ndarray, " n"]:
